@@ -268,16 +268,17 @@ static double clean(double z) { return isfinite(z) ? z : 0.0; }
 
 /*
  * K-weight one channel. IN x[0, n-1]. IN/OUT st (both sections).
- * Returns sum of y^2 over the n outputs. Transposed direct form II:
+ * IN/OUT *acc: the running sum of y^2, continued sample by sample so the
+ * result does not depend on how the stream is cut. Transposed direct form II:
  *   y = b0 x + z1;  z1 = b1 x - a1 y + z2;  z2 = b2 x - a2 y.
  */
-static double kweight_one(const mm_biquad_coeffs *pre, const mm_biquad_coeffs *rlb, kstate *st,
-                          const float *MM_RESTRICT x, size_t n)
+static void kweight_one(const mm_biquad_coeffs *pre, const mm_biquad_coeffs *rlb, kstate *st,
+                        const float *MM_RESTRICT x, size_t n, double *acc)
 {
     const double pb0 = pre->b0, pb1 = pre->b1, pb2 = pre->b2, pa1 = pre->a1, pa2 = pre->a2;
     const double rb0 = rlb->b0, rb1 = rlb->b1, rb2 = rlb->b2, ra1 = rlb->a1, ra2 = rlb->a2;
     double p1 = st->z[0][0], p2 = st->z[0][1], r1 = st->z[1][0], r2 = st->z[1][1];
-    double sum = 0.0;
+    double sum = *acc;
     for (size_t i = 0; i < n; i++) {
         double in = x[i];
         double u = pb0 * in + p1;
@@ -293,14 +294,14 @@ static double kweight_one(const mm_biquad_coeffs *pre, const mm_biquad_coeffs *r
     st->z[0][1] = fabs(p2) < 1e-30 ? 0.0 : clean(p2);
     st->z[1][0] = fabs(r1) < 1e-30 ? 0.0 : clean(r1);
     st->z[1][1] = fabs(r2) < 1e-30 ? 0.0 : clean(r2);
-    return sum;
+    *acc = sum;
 }
 
 /*
  * K-weight a stereo pair in one loop and also sum yL*yR, from which the
  * mono fold-down energy follows without filtering again (K is linear:
- * K(L+R) = K(L) + K(R)). IN l, r [0, n-1]; OUT e[0] = sum yL^2,
- * e[1] = sum yR^2, e[2] = sum yL yR.
+ * K(L+R) = K(L) + K(R)). IN l, r [0, n-1]; IN/OUT running sums e[0] of yL^2,
+ * e[1] of yR^2, e[2] of yL yR.
  */
 static void kweight_pair(const mm_biquad_coeffs *pre, const mm_biquad_coeffs *rlb, kstate *sl,
                          kstate *sr, const float *MM_RESTRICT l, const float *MM_RESTRICT r,
@@ -310,7 +311,7 @@ static void kweight_pair(const mm_biquad_coeffs *pre, const mm_biquad_coeffs *rl
     const double rb0 = rlb->b0, rb1 = rlb->b1, rb2 = rlb->b2, ra1 = rlb->a1, ra2 = rlb->a2;
     double lp1 = sl->z[0][0], lp2 = sl->z[0][1], lr1 = sl->z[1][0], lr2 = sl->z[1][1];
     double rp1 = sr->z[0][0], rp2 = sr->z[0][1], rr1 = sr->z[1][0], rr2 = sr->z[1][1];
-    double ell = 0.0, err = 0.0, elr = 0.0;
+    double ell = e[0], err = e[1], elr = e[2];
     for (size_t i = 0; i < n; i++) {
         double xl = l[i], xr = r[i];
         double ul = pb0 * xl + lp1, ur = pb0 * xr + rp1;
@@ -461,15 +462,15 @@ int mm_loudness_process(mm_loudness *m, const float *const in[], size_t frames)
         size_t n = m->sub_frames - m->sub_fill;
         if (n > frames - pos) n = frames - pos;
         if (m->has_fold) {
-            double e[3];
+            double e[3] = {m->acc[0], m->acc[1], m->acc_lr};
             kweight_pair(&m->pre, &m->rlb, &m->k[0], &m->k[1], in[0] + pos, in[1] + pos, n, e);
-            m->acc[0] += e[0];
-            m->acc[1] += e[1];
-            m->acc_lr += e[2];
+            m->acc[0] = e[0];
+            m->acc[1] = e[1];
+            m->acc_lr = e[2];
         } else {
             for (int c = 0; c < m->cfg.channels; c++) {
                 if (m->weight[c] == 0.0) continue;
-                m->acc[c] += kweight_one(&m->pre, &m->rlb, &m->k[c], in[c] + pos, n);
+                kweight_one(&m->pre, &m->rlb, &m->k[c], in[c] + pos, n, &m->acc[c]);
             }
         }
         m->sub_fill += n;
