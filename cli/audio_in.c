@@ -1,0 +1,173 @@
+/* Reading audio files with libsndfile: clear reasons for every failure. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "mixmaster/gain.h"
+
+/* sf_open() reports failures through a process-wide text
+ * (sf_strerror(NULL)); hold this lock so parallel opens don't mix them. */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct subtype_desc {
+    int code;
+    const char *name;
+    int bits, is_float, lossy;
+} subtype_desc;
+
+static const subtype_desc subtypes[] = {
+    {SF_FORMAT_PCM_S8, "PCM_S8", 8, 0, 0},     {SF_FORMAT_PCM_U8, "PCM_U8", 8, 0, 0},
+    {SF_FORMAT_PCM_16, "PCM_16", 16, 0, 0},    {SF_FORMAT_PCM_24, "PCM_24", 24, 0, 0},
+    {SF_FORMAT_PCM_32, "PCM_32", 32, 0, 0},    {SF_FORMAT_FLOAT, "FLOAT", 32, 1, 0},
+    {SF_FORMAT_DOUBLE, "DOUBLE", 64, 1, 0},    {SF_FORMAT_ULAW, "ULAW", 8, 0, 1},
+    {SF_FORMAT_ALAW, "ALAW", 8, 0, 1},         {SF_FORMAT_VORBIS, "VORBIS", 0, 0, 1},
+    {SF_FORMAT_OPUS, "OPUS", 0, 0, 1},         {SF_FORMAT_MPEG_LAYER_III, "MP3", 0, 0, 1},
+    {SF_FORMAT_MPEG_LAYER_II, "MP2", 0, 0, 1}, {SF_FORMAT_MPEG_LAYER_I, "MP1", 0, 0, 1},
+    {SF_FORMAT_ALAC_16, "ALAC_16", 16, 0, 0},  {SF_FORMAT_ALAC_20, "ALAC_20", 20, 0, 0},
+    {SF_FORMAT_ALAC_24, "ALAC_24", 24, 0, 0},  {SF_FORMAT_ALAC_32, "ALAC_32", 32, 0, 0},
+};
+
+static const struct {
+    int code;
+    const char *name;
+} containers[] = {
+    {SF_FORMAT_WAV, "WAV"},   {SF_FORMAT_AIFF, "AIFF"}, {SF_FORMAT_AU, "AU"},     {SF_FORMAT_RAW, "RAW"},
+    {SF_FORMAT_W64, "W64"},   {SF_FORMAT_FLAC, "FLAC"}, {SF_FORMAT_OGG, "OGG"},   {SF_FORMAT_CAF, "CAF"},
+    {SF_FORMAT_RF64, "RF64"}, {SF_FORMAT_MPEG, "MPEG"}, {SF_FORMAT_WAVEX, "WAVEX"},
+};
+
+/* libsndfile shortens a file whose header claims more audio than it holds
+ * and notes "(should be N)" on the data chunk line of its log. */
+static int header_claims_more(SNDFILE *sf, char *line, size_t linelen)
+{
+    char log[8192];
+    sf_command(sf, SFC_GET_LOG_INFO, log, (int)sizeof log);
+    for (char *p = log; p && *p;) {
+        char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if ((strncmp(p, "data", 4) == 0 || strncmp(p, "SSND", 4) == 0) && n < 200) {
+            char buf[200];
+            memcpy(buf, p, n);
+            buf[n] = 0;
+            if (strstr(buf, "should be")) {
+                snprintf(line, linelen, "%s", buf);
+                return 1;
+            }
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    return 0;
+}
+
+int cli_audio_open(cli_audio *a, const char *path, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "is a directory, not an audio file");
+        return -1;
+    }
+    if (st.st_size == 0) {
+        snprintf(err, errlen, "empty file (0 bytes)");
+        return -1;
+    }
+    pthread_mutex_lock(&open_lock);
+    a->sf = sf_open(path, SFM_READ, &a->info);
+    if (!a->sf) {
+        const char *why = sf_strerror(NULL);
+        snprintf(err, errlen, "not a readable audio file (%s)", why && *why ? why : "unknown format");
+        /* libsndfile's texts can end with a full stop or a newline */
+        size_t n = strlen(err);
+        while (n && (err[n - 1] == '\n' || err[n - 1] == ' ')) err[--n] = 0;
+    }
+    pthread_mutex_unlock(&open_lock);
+    if (!a->sf) return -1;
+
+    char line[200];
+    if (header_claims_more(a->sf, line, sizeof line)) {
+        snprintf(err, errlen, "truncated: the header declares more audio than the file holds (%s)", line);
+        cli_audio_close(a);
+        return -1;
+    }
+    if (a->info.channels < 1 || a->info.channels > MM_ANALYZE_MAX_CHANNELS) {
+        snprintf(err, errlen, "%d channels: at most %d are supported", a->info.channels, MM_ANALYZE_MAX_CHANNELS);
+        cli_audio_close(a);
+        return -1;
+    }
+    if (a->info.samplerate < 8000 || a->info.samplerate > 384000) {
+        snprintf(err, errlen, "sample rate %d Hz is outside 8000..384000 Hz", a->info.samplerate);
+        cli_audio_close(a);
+        return -1;
+    }
+    int major = a->info.format & SF_FORMAT_TYPEMASK, sub = a->info.format & SF_FORMAT_SUBMASK;
+    snprintf(a->container, sizeof a->container, "0x%x", major >> 16);
+    for (size_t i = 0; i < sizeof containers / sizeof containers[0]; i++)
+        if (containers[i].code == major) snprintf(a->container, sizeof a->container, "%s", containers[i].name);
+    snprintf(a->encoding, sizeof a->encoding, "0x%x", sub);
+    for (size_t i = 0; i < sizeof subtypes / sizeof subtypes[0]; i++)
+        if (subtypes[i].code == sub) {
+            snprintf(a->encoding, sizeof a->encoding, "%s", subtypes[i].name);
+            a->bit_depth = subtypes[i].bits;
+            a->is_float = subtypes[i].is_float;
+            a->lossy = subtypes[i].lossy;
+        }
+    return 0;
+}
+
+void cli_audio_close(cli_audio *a)
+{
+    if (a->sf) sf_close(a->sf);
+    a->sf = NULL;
+}
+
+void cli_audio_file_info(const cli_audio *a, const char *path, mm_file_info *out)
+{
+    out->path = path;
+    out->container = a->container;
+    out->encoding = a->encoding;
+    out->bit_depth = a->bit_depth;
+    out->is_float = a->is_float;
+    out->lossy = a->lossy;
+}
+
+int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, char *err, size_t errlen)
+{
+    int ch = a->info.channels, st = MM_OK, rc = -1;
+    float *inter = malloc(block * (size_t)ch * sizeof(float));
+    float **planar = mm_planar_alloc(ch, block, &st);
+    if (!inter || !planar) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    for (;;) {
+        sf_count_t n = sf_readf_float(a->sf, inter, (sf_count_t)block);
+        if (n < 0) break;
+        if (n == 0) {
+            int e = sf_error(a->sf);
+            if (e != SF_ERR_NO_ERROR) {
+                snprintf(err, errlen, "read error: %s", sf_strerror(a->sf));
+                goto done;
+            }
+            break;
+        }
+        mm_deinterleave(planar, inter, ch, (size_t)n);
+        st = fn(ctx, (const float *const *)planar, (size_t)n);
+        if (st != MM_OK) {
+            snprintf(err, errlen, "analysis failed: %s", mm_strerror(st));
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    free(inter);
+    mm_planar_free(planar);
+    return rc;
+}

@@ -1,0 +1,64 @@
+/*
+ * mixmaster/report.h - analysis results as JSON (schema below) or as a
+ * readable text summary. The functions return a string owned by the caller
+ * (free with mm_report_free); nothing is printed.
+ *
+ * JSON conventions: snake_case keys with the unit in the name
+ * (integrated_lufs, true_peak_dbtp), numbers as numbers, and `null` where a
+ * value does not exist; each object that holds a null also has a
+ * "null_reasons" object naming why ("silent", "too_short", "not_stereo",
+ * "above_nyquist", ...). Never NaN or Infinity. The document carries
+ * "schema_version" (MM_REPORT_SCHEMA_VERSION).
+ */
+#ifndef MIXMASTER_REPORT_H
+#define MIXMASTER_REPORT_H
+
+#include <stddef.h>
+#include "mixmaster/analyze.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MM_REPORT_SCHEMA_VERSION 1
+
+/** What the reader knew of the file (the library does not open files). */
+typedef struct mm_file_info {
+    const char *path;
+    const char *container;  /**< e.g. "WAV", "FLAC"; may be NULL */
+    const char *encoding;   /**< e.g. "PCM_24", "FLOAT", "VORBIS"; may be NULL */
+    int bit_depth;          /**< 0 when not meaningful (lossy codecs) */
+    int is_float;           /**< floating-point samples */
+    int lossy;              /**< lossy codec */
+} mm_file_info;
+
+/** One file of a batch: either an analysis or an error message. */
+typedef struct mm_file_result {
+    mm_file_info info;
+    const mm_analysis *analysis; /**< NULL when the file failed */
+    const char *error;           /**< one line, when analysis is NULL */
+} mm_file_result;
+
+typedef struct mm_report_options {
+    int include_series;     /**< add the loudness/correlation time series */
+    const char *tool;       /**< "mixmaster 0.1.0"; may be NULL */
+} mm_report_options;
+
+mm_report_options mm_report_options_default(void);
+
+/** The analysis report of `count` files as a JSON document. NULL on
+ *  allocation failure (*err = MM_ERR_NOMEM). */
+char *mm_report_analysis_json(const mm_file_result *files, size_t count,
+                              const mm_report_options *opt, int *err);
+
+/** A text summary, a few lines per file. */
+char *mm_report_analysis_text(const mm_file_result *files, size_t count,
+                              const mm_report_options *opt, int *err);
+
+/** Free a string returned by a mm_report_* function. NULL is a no-op. */
+void mm_report_free(char *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
