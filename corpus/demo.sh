@@ -1,0 +1,20 @@
+#!/bin/sh
+# make demo: generate the corpus, then run every job that exists on it.
+set -eu
+BUILD=${BUILD:-build}
+OUT=${DEMO_OUT:-demo-out}
+MM=$BUILD/mixmaster
+mkdir -p "$OUT"
+[ -f "$OUT/corpus/mix.wav" ] || "$BUILD/mm-corpus" song "$OUT/corpus" >/dev/null
+echo "== mixmaster analyze $OUT/corpus/mix.wav"
+$MM analyze "$OUT/corpus/mix.wav"
+echo
+echo "== mixmaster analyze (flawed variants) -> $OUT/analysis.json"
+set +e
+$MM analyze -j 2 -o "$OUT/analysis.json" "$OUT/corpus/mix.wav" "$OUT"/corpus/flawed/*.wav
+rc=$?
+set -e
+[ $rc -eq 0 ] || { echo "demo: analyze failed (exit $rc)" >&2; exit $rc; }
+$MM analyze "$OUT"/corpus/flawed/clipped.wav "$OUT"/corpus/flawed/polarity.wav
+echo
+echo "demo: wrote $OUT/analysis.json"
