@@ -30,14 +30,18 @@ endif
 # Debian packages that provide the pkg-config modules below (make deps).
 DEB_PACKAGES = build-essential pkg-config libfftw3-dev libsndfile1-dev libebur128-dev \
                libcjson-dev libcmocka-dev libsoxr-dev gnuplot-nox
-PC_MODULES   = fftw3f sndfile libcjson
-PC_TEST      = cmocka libebur128
+PC_LIB       = fftw3f libcjson
+PC_MODULES   = $(PC_LIB) sndfile
+PC_TEST      = cmocka libebur128 libcjson sndfile
 
 # Lazy (=) so that a missing package is reported by check-deps, not at parse time.
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PC_MODULES) 2>/dev/null)
 PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(PC_MODULES) 2>/dev/null)
 PC_TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PC_TEST) 2>/dev/null)
 PC_TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(PC_TEST) 2>/dev/null)
+PC_LIB_LIBS = $(shell $(PKG_CONFIG) --libs $(PC_LIB) 2>/dev/null)
+# the library needs FFTW and cJSON; the programs add libsndfile
+LIB_LIBS = $(PC_LIB_LIBS) -lpthread -lm
 LIBS = $(PC_LIBS) -lpthread -lm
 
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -50,7 +54,7 @@ TEST_BINS = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 .PHONY: all lib cli corpus tests test test-asan demo bench install uninstall clean deps check-deps ensure-deps format
 .SUFFIXES:
 
-all: check-deps lib cli corpus
+all: check-deps lib cli corpus $(BUILD)/examples/analyze_tone
 
 lib: $(BUILD)/libmixmaster.a $(BUILD)/libmixmaster.so $(MODULE_ARCHIVES)
 cli: $(BUILD)/mixmaster
@@ -87,13 +91,17 @@ $(BUILD)/libmixmaster.a: $(LIB_OBJ)
 	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/libmixmaster.so: $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libmixmaster.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) -shared -Wl,-soname,libmixmaster.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
 $(BUILD)/mixmaster: $(CLI_OBJ) $(MODULE_ARCHIVES)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LINK_ARCHIVES) $(LIBS)
 
 $(BUILD)/mm-corpus: $(BUILD)/obj/corpus/corpus.o $(MODULE_ARCHIVES)
 	$(CC) $(LDFLAGS) -o $@ $< $(LINK_ARCHIVES) $(LIBS)
+
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libmixmaster.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PC_CFLAGS) -o $@ $< $(BUILD)/libmixmaster.a $(LIBS)
 
 $(BUILD)/mm-bench: $(BUILD)/obj/bench/bench.o
 	$(CC) $(LDFLAGS) -o $@ $< -lm

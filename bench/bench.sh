@@ -1,0 +1,18 @@
+#!/bin/sh
+# make bench: speed and memory of the command-line jobs on generated audio.
+# Numbers are the best of 3 runs, on one core unless -j says otherwise.
+set -eu
+BUILD=${BUILD:-build}
+MM=$BUILD/mixmaster
+DATA=$BUILD/bench-data
+mkdir -p "$DATA"
+for s in 240 3600; do
+    [ -f "$DATA/music-$s.wav" ] || "$BUILD/mm-corpus" bench "$DATA/music-$s.wav" --seconds "$s" >/dev/null
+done
+echo "mixmaster bench ($(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'))"
+echo "input: generated stereo 44.1 kHz 24-bit music, 240 s and 3600 s"
+"$BUILD/mm-bench" "analyze 240 s (4x true peak, spectra)" 240 3 -- $MM analyze --format json "$DATA/music-240.wav"
+"$BUILD/mm-bench" "analyze 240 s, 8x true peak" 240 3 -- $MM analyze --true-peak 8 --format json "$DATA/music-240.wav"
+"$BUILD/mm-bench" "analyze 3600 s (memory must stay flat)" 3600 1 -- $MM analyze --format json "$DATA/music-3600.wav"
+"$BUILD/mm-bench" "analyze 4 x 240 s, -j 1" 960 3 -- $MM analyze -j 1 --format json "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav"
+"$BUILD/mm-bench" "analyze 4 x 240 s, -j 2" 960 3 -- $MM analyze -j 2 --format json "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav"
