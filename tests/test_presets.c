@@ -47,21 +47,37 @@ static void test_loud_ceiling(void **state)
     assert_near(mm_preset_ceiling_dbtp(a, -9.0), -1.0, 0.0);
 }
 
+/* The curve passes through its defining points, interpolates linearly in
+ * log-frequency between them, and its four-band balance (power summed over
+ * the tonal bands, relative to the total, integrated numerically here on a
+ * fine log grid) is the one the header states. */
 static void test_target_curve(void **state)
 {
     (void)state;
     assert_near(mm_target_mid_db(1000.0), 0.0, 1e-12);
-    /* flat 35-150 Hz, -3.5 dB/octave from 150 Hz to 14 kHz */
-    assert_near(mm_target_mid_db(40.0), mm_target_mid_db(150.0), 1e-12);
-    assert_near(mm_target_mid_db(150.0), 3.5 * log2(1000.0 / 150.0), 1e-9);
-    assert_near(mm_target_mid_db(4000.0), -7.0, 1e-9);
-    assert_near(mm_target_mid_db(8000.0) - mm_target_mid_db(16000.0), 3.5 * log2(14000.0 / 8000.0) + 12.0 * log2(16000.0 / 14000.0), 1e-9);
-    assert_near(mm_target_mid_db(35.0) - mm_target_mid_db(17.5), 12.0, 1e-9);
+    assert_near(mm_target_mid_db(63.0), 6.0, 1e-12);
+    assert_near(mm_target_mid_db(8000.0), -5.5, 1e-12);
+    assert_near(mm_target_mid_db(sqrt(1000.0 * 2000.0)), -1.25, 1e-9);
+    assert_near(mm_target_mid_db(10.0), -4.0 - 12.0, 1e-9);
+    assert_near(mm_target_mid_db(40000.0), -14.0 - 24.0, 1e-9);
     /* side 10 dB under the mid above 300 Hz, a further 6 dB/octave below */
     assert_near(mm_target_side_db(2000.0), mm_target_mid_db(2000.0) - 10.0, 1e-12);
     assert_near(mm_target_side_db(75.0), mm_target_mid_db(75.0) - 10.0 - 12.0, 1e-9);
     assert_true(mm_target_mid_db(0.0) <= -120.0 && mm_target_side_db(-5.0) <= -120.0);
     assert_true(mm_target_mid_db(1e9) >= -120.0);
+
+    const double edges[5] = {20.0, 250.0, 2000.0, 8000.0, 20000.0};
+    const double expect[4] = {-1.7, -6.0, -12.8, -17.7};
+    double acc[4] = {0}, tot = 0.0;
+    const int n = 20000;
+    for (int i = 0; i < n; i++) {
+        const double f = 20.0 * pow(1000.0, (i + 0.5) / n); /* 20 Hz .. 20 kHz */
+        const double p = pow(10.0, mm_target_mid_db(f) / 10.0);
+        tot += p;
+        for (int b = 0; b < 4; b++)
+            if (f >= edges[b] && f < edges[b + 1]) acc[b] += p;
+    }
+    for (int b = 0; b < 4; b++) assert_near(10.0 * log10(acc[b] / tot), expect[b], 0.05);
 }
 
 int main(void)
