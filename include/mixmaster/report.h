@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 #include "mixmaster/analyze.h"
+#include "mixmaster/check.h"
+#include "mixmaster/translation.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,6 +56,35 @@ char *mm_report_analysis_json(const mm_file_result *files, size_t count,
 /** A text summary, a few lines per file. */
 char *mm_report_analysis_text(const mm_file_result *files, size_t count,
                               const mm_report_options *opt, int *err);
+
+/** One file of a readiness check: its analysis (or error) and results. */
+typedef struct mm_check_file {
+    mm_file_result file;
+    const mm_check_report *report;            /**< NULL when the file failed */
+    const mm_translation_result *translation; /**< may be NULL */
+    const mm_check_codec *codecs;             /**< may be NULL */
+    size_t codec_count;
+    double codec_excerpt_start_s, codec_excerpt_s;
+} mm_check_file;
+
+/** The check report as JSON: stage, preset, every threshold with its value
+ *  and source, the tonal target, and per file a "checks" array (worst
+ *  first) plus the full analysis, translation and codec figures. */
+char *mm_report_check_json(const mm_check_config *cfg, const mm_check_file *files, size_t count,
+                           const mm_report_options *opt, int *err);
+
+/** The check report as text: per file a verdict line, then one line per
+ *  check, worst first. `color` adds ANSI colours (for a terminal). */
+char *mm_report_check_text(const mm_check_config *cfg, const mm_check_file *files, size_t count,
+                           int color, int *err);
+
+/**
+ * Read check thresholds from a JSON document: either flat
+ * {"true_peak.ceiling_dbtp": -2} or grouped {"true_peak": {"ceiling_dbtp": -2}},
+ * optionally inside {"checks": ...}. On error returns MM_ERR_FORMAT with
+ * a one-line reason naming the key in `why`.
+ */
+int mm_check_config_read_json(mm_check_config *cfg, const char *json, char *why, size_t whylen);
 
 /** Free a string returned by a mm_report_* function. NULL is a no-op. */
 void mm_report_free(char *s);
