@@ -48,20 +48,22 @@ static int feed(void *ctx, const float *const planar[], size_t frames)
     return mm_analyzer_process(ctx, planar, frames);
 }
 
-/* Copy the series out of the analyzer so it can be destroyed now. */
-static int keep_series(job *j)
+/* Copy the series out of the analyzer so it can be destroyed now; *store
+ * receives the copy (free it when done with r). */
+int cli_keep_series(mm_analysis *r, float **store)
 {
-    mm_analysis *r = &j->res;
     size_t nl = r->loudness_series_count, nc = r->correlation_series_count;
+    *store = NULL;
     if (nl + nc == 0) return 0;
-    j->series = malloc((2 * nl + nc) * sizeof(float));
-    if (!j->series) return -1;
-    memcpy(j->series, r->momentary_series, nl * sizeof(float));
-    memcpy(j->series + nl, r->shortterm_series, nl * sizeof(float));
-    if (nc) memcpy(j->series + 2 * nl, r->correlation_series, nc * sizeof(float));
-    r->momentary_series = j->series;
-    r->shortterm_series = j->series + nl;
-    r->correlation_series = nc ? j->series + 2 * nl : NULL;
+    float *s = malloc((2 * nl + nc) * sizeof(float));
+    if (!s) return -1;
+    memcpy(s, r->momentary_series, nl * sizeof(float));
+    memcpy(s + nl, r->shortterm_series, nl * sizeof(float));
+    if (nc) memcpy(s + 2 * nl, r->correlation_series, nc * sizeof(float));
+    r->momentary_series = s;
+    r->shortterm_series = s + nl;
+    r->correlation_series = nc ? s + 2 * nl : NULL;
+    *store = s;
     return 0;
 }
 
@@ -89,7 +91,7 @@ static void analyze_one(size_t i, void *ctx)
     }
     if (cli_audio_stream(&in, READ_BLOCK, feed, a, j->err, sizeof j->err) == 0) {
         mm_analyzer_finish(a, &j->res);
-        if (keep_series(j) != 0) snprintf(j->err, sizeof j->err, "out of memory");
+        if (cli_keep_series(&j->res, &j->series) != 0) snprintf(j->err, sizeof j->err, "out of memory");
         else j->ok = 1;
     }
     mm_analyzer_destroy(a);
@@ -107,16 +109,6 @@ static void warn_about(const job *j)
     if (r->nonfinite_samples)
         fprintf(stderr, "mixmaster: %s: warning: %llu NaN or infinite samples (measured as 0)\n", j->path,
                 (unsigned long long)r->nonfinite_samples);
-}
-
-static int parse_int(const char *s, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *s == 0 || *end != 0 || v < -1000000 || v > 1000000) return -1;
-    *out = (int)v;
-    return 0;
 }
 
 int cli_cmd_analyze(int argc, char **argv)
@@ -165,12 +157,12 @@ int cli_cmd_analyze(int argc, char **argv)
             }
             format = val;
         } else if (!strcmp(name, "-j") || !strcmp(name, "--jobs")) {
-            if (parse_int(val, &jobs_n) || jobs_n < 1 || jobs_n > 256) {
+            if (cli_parse_int(val, &jobs_n) || jobs_n < 1 || jobs_n > 256) {
                 fprintf(stderr, "mixmaster analyze: -j needs a number from 1 to 256, not '%s'\n", val);
                 goto done;
             }
         } else if (!strcmp(name, "--true-peak")) {
-            if (parse_int(val, &tp) || (tp != 4 && tp != 8)) {
+            if (cli_parse_int(val, &tp) || (tp != 4 && tp != 8)) {
                 fprintf(stderr, "mixmaster analyze: --true-peak must be 4 or 8, not '%s'\n", val);
                 goto done;
             }

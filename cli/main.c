@@ -9,6 +9,7 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  analyze   measure loudness, peaks, dynamics, spectrum, stereo and hygiene\n"
+    "  check     is a mix ready for mastering, or a master ready for delivery?\n"
     "\n"
     "Run 'mixmaster COMMAND --help' for the options of a command.\n"
     "  -h, --help      show this help\n"
@@ -30,6 +31,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (!strcmp(cmd, "analyze")) return cli_cmd_analyze(argc - 1, argv + 1);
+    if (!strcmp(cmd, "check")) return cli_cmd_check(argc - 1, argv + 1);
     fprintf(stderr, "mixmaster: unknown command '%s' (see mixmaster --help)\n", cmd);
     return CLI_EXIT_USAGE;
 }

@@ -17,4 +17,16 @@ set -e
 [ $rc -eq 0 ] || { echo "demo: analyze failed (exit $rc)" >&2; exit $rc; }
 $MM analyze "$OUT"/corpus/flawed/clipped.wav "$OUT"/corpus/flawed/polarity.wav
 echo
-echo "demo: wrote $OUT/analysis.json"
+echo "== mixmaster check: is the mix ready for mastering? (and a flawed variant)"
+set +e
+$MM check "$OUT/corpus/mix.wav" "$OUT/corpus/flawed/polarity.wav"
+rc=$?
+$MM check -j 2 --format json -o "$OUT/check.json" "$OUT/corpus/mix.wav" "$OUT"/corpus/flawed/*.wav
+rc2=$?
+set -e
+# exit 1 means a check failed, which the flawed variants are made to do
+for r in $rc $rc2; do
+    [ "$r" -le 1 ] || { echo "demo: check failed (exit $r)" >&2; exit "$r"; }
+done
+echo
+echo "demo: wrote $OUT/analysis.json and $OUT/check.json"
