@@ -2,6 +2,7 @@
 #ifndef MM_CLI_H
 #define MM_CLI_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <sndfile.h>
 
 #include "mixmaster/analyze.h"
+#include "mixmaster/check.h"
 #include "mixmaster/report.h"
 
 /* Exit codes shared by every command. */
@@ -39,10 +41,49 @@ void cli_audio_file_info(const cli_audio *a, const char *path, mm_file_info *out
 typedef int (*cli_block_fn)(void *ctx, const float *const planar[], size_t frames);
 int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, char *err, size_t errlen);
 
-/* Write `len` bytes to `path` atomically (temporary file in the same
- * folder, then rename), or to standard output when path is "-" or NULL.
- * Returns 0 or -1 with a reason in err. */
+/* Write `len` bytes to `path` atomically (temporary file PATH.tmp.XXXXXX in
+ * the same folder, then rename), or to standard output when path is "-" or
+ * NULL. Returns 0 or -1 with a reason in err. */
 int cli_write_output(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+/* The same in steps, for output written as it is produced: open, write any
+ * number of times (the first failure sticks), then commit (rename into
+ * place; on any failure the temporary file is removed) or abort. */
+typedef struct cli_out {
+    int fd;
+    int err;          /* errno of the first failed write, 0 if none */
+    char *tmp;        /* temporary name; NULL for standard output */
+    const char *path;
+} cli_out;
+int cli_out_open(cli_out *o, const char *path, char *err, size_t errlen);
+int cli_out_write(cli_out *o, const char *data, size_t len);
+int cli_out_commit(cli_out *o, char *err, size_t errlen);
+void cli_out_abort(cli_out *o);
+
+/* A batch of files (batch.c): counts, errors and warnings as each file
+ * finishes, JSON lines streamed to the output, a progress bar on stderr
+ * when it is a terminal, and a summary line at the end (batches of more
+ * than one file). */
+typedef struct cli_batch {
+    pthread_mutex_t lock;
+    const char *cmd;          /* "analyze", "check" */
+    size_t total, done, ok, failed;
+    int progress, bar_drawn;
+    int stream;               /* JSON lines go to `out` as files finish */
+    cli_out out;
+} cli_batch;
+int cli_batch_begin(cli_batch *b, const char *cmd, size_t total, int stream, const char *out_path, char *err,
+                    size_t errlen);
+/* A file finished. `line`: its JSON line when streaming (no newline);
+ * `error`: why it failed (NULL when ok); `warnings`: whole lines for stderr
+ * or NULL. Thread-safe. */
+void cli_batch_file_done(cli_batch *b, int ok, const char *line, const char *path, const char *error,
+                         const char *warnings);
+/* Commit the stream, erase the bar, print the summary. 0 or -1 (the stream
+ * could not be written; reason in err). */
+int cli_batch_end(cli_batch *b, char *err, size_t errlen);
+/* 0 every file read; 1 some failed and some did not; 3 none could be read. */
+int cli_batch_exit_code(const cli_batch *b);
 
 /* Does the path end in ".json" (case-insensitive)? */
 int cli_has_suffix(const char *path, const char *suffix);
@@ -81,6 +122,45 @@ int cli_parse_double(const char *s, double *out);
  * with a reason in err. */
 size_t cli_resample(const float *const in[], int channels, size_t frames, double in_rate, double out_rate,
                     float **out, char *err, size_t errlen);
+
+/* Options of `mixmaster analyze`, filled by cli_analyze_parse() without
+ * running anything (so the parser can be tested and fuzzed alone). */
+typedef struct cli_analyze_opts {
+    const char *out;      /* NULL: standard output */
+    const char *format;   /* "text", "json" or "jsonl" (resolved) */
+    int jobs, true_peak, dual_mono, series, help;
+    const char **files;   /* points into argv; free with cli_analyze_opts_free */
+    size_t nfiles;
+} cli_analyze_opts;
+
+/* Parse argv[1..argc-1]. Returns CLI_EXIT_OK (run the command, or print the
+ * help when o->help is set) or an exit code with a one-line reason in err.
+ * Prints nothing. */
+int cli_analyze_parse(int argc, char **argv, cli_analyze_opts *o, char *err, size_t errlen);
+void cli_analyze_opts_free(cli_analyze_opts *o);
+
+/* Options of `mixmaster check`, after the thresholds are resolved (preset,
+ * --config file, --set), as cli_check_parse() leaves them. */
+typedef struct cli_check_opts {
+    mm_check_config cfg;
+    const char *out, *format, *reference;
+    int jobs, strict, help, list_presets, list_thresholds;
+    int codec, translation;
+    double codec_seconds;
+    const char **files;
+    size_t nfiles;
+} cli_check_opts;
+
+/* Parse argv[1..argc-1] and resolve the thresholds (this reads the file
+ * --config names). Same return convention as cli_analyze_parse. */
+int cli_check_parse(int argc, char **argv, cli_check_opts *o, char *err, size_t errlen);
+void cli_check_opts_free(cli_check_opts *o);
+
+/* Format a usage error into err; returns CLI_EXIT_USAGE (parse.c). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+int cli_usage_error(char *err, size_t errlen, const char *fmt, ...);
 
 int cli_cmd_analyze(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);

@@ -1,5 +1,4 @@
 /* mixmaster analyze FILE... : measure files and report as text or JSON. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +8,7 @@
 #define READ_BLOCK 4096
 
 static const char usage[] =
-    "usage: mixmaster analyze FILE... [-o OUT|-] [--format text|json] [-j N]\n"
+    "usage: mixmaster analyze FILE... [-o OUT|-] [--format text|json|jsonl] [-j N]\n"
     "                         [--true-peak 4|8] [--dual-mono] [--no-series]\n"
     "\n"
     "Measure loudness (BS.1770-4 / EBU R128), true peak, dynamics, spectrum,\n"
@@ -17,7 +16,8 @@ static const char usage[] =
     "\n"
     "  -o, --output OUT   write the report to OUT (atomically) or '-' for stdout\n"
     "                     (default); an OUT ending in .json selects JSON\n"
-    "  --format FMT       text (default) or json\n"
+    "  --format FMT       text (default), json (one document) or jsonl (one\n"
+    "                     line of JSON per file, written as each file finishes)\n"
     "  -j, --jobs N       analyse N files at a time (default 1)\n"
     "  --true-peak N      true-peak oversampling, 4 (default) or 8\n"
     "  --dual-mono        measure a mono file as dual-mono stereo (+3.01 dB);\n"
@@ -25,8 +25,12 @@ static const char usage[] =
     "  --no-series        leave the loudness and correlation series out of JSON\n"
     "  -h, --help         show this help\n"
     "\n"
-    "Exit status: 0 all files analysed, 2 usage error, 3 a file could not be\n"
-    "read (the others are still reported).\n";
+    "A batch of several files prints a summary line on stderr, and a progress\n"
+    "bar when stderr is a terminal.\n"
+    "\n"
+    "Exit status: 0 all files analysed, 1 some files of a batch could not be\n"
+    "read (the others are still reported), 2 usage error, 3 no file could be\n"
+    "read or the report could not be written.\n";
 
 typedef struct job {
     const char *path;
@@ -39,8 +43,11 @@ typedef struct job {
 } job;
 
 typedef struct run {
-    job *jobs;
+    const cli_analyze_opts *o;
     mm_analyze_config base;
+    job *jobs; /* one per file for a whole document; NULL when streaming */
+    mm_report_options ro;
+    cli_batch batch;
 } run;
 
 static int feed(void *ctx, const float *const planar[], size_t frames)
@@ -67,10 +74,8 @@ int cli_keep_series(mm_analysis *r, float **store)
     return 0;
 }
 
-static void analyze_one(size_t i, void *ctx)
+static void analyze_file(const run *rn, job *j)
 {
-    run *rn = ctx;
-    job *j = &rn->jobs[i];
     cli_audio in;
     if (cli_audio_open(&in, j->path, j->err, sizeof j->err) != 0) return;
     memcpy(j->container, in.container, sizeof j->container);
@@ -98,30 +103,81 @@ static void analyze_one(size_t i, void *ctx)
     cli_audio_close(&in);
 }
 
-/* Warnings for results that exist but deserve a word. */
-static void warn_about(const job *j)
+/* Warnings for results that exist but deserve a word, as whole lines. */
+static void warnings_of(const job *j, char *w, size_t wlen)
 {
     const mm_analysis *r = &j->res;
+    size_t n = 0;
+    w[0] = 0;
+    if (!j->ok) return;
     if (r->integrated_lufs.reason != MM_REASON_NONE)
-        fprintf(stderr, "mixmaster: %s: warning: no integrated loudness (%s)\n", j->path,
-                r->integrated_lufs.reason == MM_REASON_TOO_SHORT ? "shorter than 400 ms"
-                                                                 : "digital silence or below -70 LUFS");
-    if (r->nonfinite_samples)
-        fprintf(stderr, "mixmaster: %s: warning: %llu NaN or infinite samples (measured as 0)\n", j->path,
-                (unsigned long long)r->nonfinite_samples);
+        n += (size_t)snprintf(w + n, wlen - n, "mixmaster: %s: warning: no integrated loudness (%s)\n", j->path,
+                              r->integrated_lufs.reason == MM_REASON_TOO_SHORT ? "shorter than 400 ms"
+                                                                               : "digital silence or below -70 LUFS");
+    if (r->nonfinite_samples && n < wlen)
+        snprintf(w + n, wlen - n, "mixmaster: %s: warning: %llu NaN or infinite samples (measured as 0)\n", j->path,
+                 (unsigned long long)r->nonfinite_samples);
 }
 
-int cli_cmd_analyze(int argc, char **argv)
+static void file_result_of(const job *j, mm_file_result *fr)
 {
-    const char *out = NULL, *format = NULL;
-    int jobs_n = 1, tp = 4, dual = 0, series = 1;
-    const char **files = calloc((size_t)argc, sizeof *files);
-    size_t nfiles = 0;
-    if (!files) {
-        fprintf(stderr, "mixmaster: out of memory\n");
+    memset(fr, 0, sizeof *fr);
+    if (j->ok) {
+        fr->info = j->info;
+        fr->analysis = &j->res;
+    } else {
+        fr->info.path = j->path;
+        fr->error = j->err;
+    }
+}
+
+/* One file, on a worker thread: analyse, then report it to the batch (and
+ * stream its JSON line). A streamed file's results are dropped at once, so
+ * memory does not grow with the number of files. */
+static void analyze_one(size_t i, void *ctx)
+{
+    run *rn = ctx;
+    job local, *j = rn->jobs ? &rn->jobs[i] : &local;
+    if (!rn->jobs) memset(&local, 0, sizeof local);
+    j->path = rn->o->files[i];
+    analyze_file(rn, j);
+    char warn[2 * CLI_ERRLEN];
+    warnings_of(j, warn, sizeof warn);
+    char *line = NULL;
+    if (rn->batch.stream) {
+        mm_file_result fr;
+        file_result_of(j, &fr);
+        int st;
+        line = mm_report_analysis_jsonl(&fr, &rn->ro, &st);
+        if (!line) {
+            j->ok = 0;
+            snprintf(j->err, sizeof j->err, "cannot build the report: %s", mm_strerror(st));
+        }
+    }
+    cli_batch_file_done((cli_batch *)&rn->batch, j->ok, line, j->path, j->ok ? NULL : j->err, warn);
+    mm_report_free(line);
+    if (!rn->jobs) free(local.series);
+}
+
+
+void cli_analyze_opts_free(cli_analyze_opts *o)
+{
+    free(o->files);
+    o->files = NULL;
+    o->nfiles = 0;
+}
+
+int cli_analyze_parse(int argc, char **argv, cli_analyze_opts *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    o->jobs = 1;
+    o->true_peak = 4;
+    o->series = 1;
+    o->files = calloc(argc > 0 ? (size_t)argc : 1, sizeof *o->files);
+    if (!o->files) {
+        snprintf(err, errlen, "out of memory");
         return CLI_EXIT_INPUT;
     }
-    int rc = CLI_EXIT_USAGE;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
@@ -138,102 +194,62 @@ int cli_cmd_analyze(int argc, char **argv)
         int takes = !strcmp(name, "-o") || !strcmp(name, "--output") || !strcmp(name, "--format") ||
                     !strcmp(name, "-j") || !strcmp(name, "--jobs") || !strcmp(name, "--true-peak");
         if (takes && !val) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "mixmaster analyze: %s needs a value\n", name);
-                goto done;
-            }
+            if (i + 1 >= argc) return cli_usage_error(err, errlen, "%s needs a value", name);
             val = argv[++i];
         }
         if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
-            fputs(usage, stdout);
-            rc = CLI_EXIT_OK;
-            goto done;
+            o->help = 1;
+            return CLI_EXIT_OK;
         } else if (!strcmp(name, "-o") || !strcmp(name, "--output")) {
-            out = val;
+            o->out = val;
         } else if (!strcmp(name, "--format")) {
-            if (strcmp(val, "text") && strcmp(val, "json")) {
-                fprintf(stderr, "mixmaster analyze: --format must be text or json, not '%s'\n", val);
-                goto done;
-            }
-            format = val;
+            if (strcmp(val, "text") && strcmp(val, "json") && strcmp(val, "jsonl"))
+                return cli_usage_error(err, errlen, "--format must be text, json or jsonl, not '%s'", val);
+            o->format = val;
         } else if (!strcmp(name, "-j") || !strcmp(name, "--jobs")) {
-            if (cli_parse_int(val, &jobs_n) || jobs_n < 1 || jobs_n > 256) {
-                fprintf(stderr, "mixmaster analyze: -j needs a number from 1 to 256, not '%s'\n", val);
-                goto done;
-            }
+            if (cli_parse_int(val, &o->jobs) || o->jobs < 1 || o->jobs > 256)
+                return cli_usage_error(err, errlen, "-j needs a number from 1 to 256, not '%s'", val);
         } else if (!strcmp(name, "--true-peak")) {
-            if (cli_parse_int(val, &tp) || (tp != 4 && tp != 8)) {
-                fprintf(stderr, "mixmaster analyze: --true-peak must be 4 or 8, not '%s'\n", val);
-                goto done;
-            }
+            if (cli_parse_int(val, &o->true_peak) || (o->true_peak != 4 && o->true_peak != 8))
+                return cli_usage_error(err, errlen, "--true-peak must be 4 or 8, not '%s'", val);
         } else if (!strcmp(name, "--dual-mono")) {
-            dual = 1;
+            o->dual_mono = 1;
         } else if (!strcmp(name, "--no-series")) {
-            series = 0;
+            o->series = 0;
         } else if (a[0] == '-' && a[1] != 0) {
-            fprintf(stderr, "mixmaster analyze: unknown option '%s' (see --help)\n", a);
-            goto done;
+            return cli_usage_error(err, errlen, "unknown option '%s' (see --help)", a);
         } else {
-            files[nfiles++] = a;
+            o->files[o->nfiles++] = a;
         }
     }
-    if (nfiles == 0) {
-        fprintf(stderr, "mixmaster analyze: no input files (see --help)\n");
-        goto done;
-    }
-    if (!format) format = (out && cli_has_suffix(out, ".json")) ? "json" : "text";
-    for (size_t i = 0; out && strcmp(out, "-") && i < nfiles; i++)
-        if (!strcmp(out, files[i])) {
-            fprintf(stderr, "mixmaster analyze: %s: refusing to overwrite an input with the report\n", out);
-            goto done;
-        }
+    if (o->nfiles == 0) return cli_usage_error(err, errlen, "%s", "no input files (see --help)");
+    if (!o->format) o->format = (o->out && cli_has_suffix(o->out, ".json")) ? "json" : "text";
+    for (size_t i = 0; o->out && strcmp(o->out, "-") && i < o->nfiles; i++)
+        if (!strcmp(o->out, o->files[i]))
+            return cli_usage_error(err, errlen, "%s: refusing to overwrite an input with the report", o->out);
+    return CLI_EXIT_OK;
+}
 
-    run rn;
-    rn.base = mm_analyze_config_default(48000, 2);
-    rn.base.true_peak_oversample = tp;
-    rn.base.dual_mono = dual;
-    rn.jobs = calloc(nfiles, sizeof *rn.jobs);
-    mm_file_result *res = calloc(nfiles, sizeof *res);
-    if (!rn.jobs || !res) {
+/* The whole document (json or text) once every file is done. */
+static int write_document(const cli_analyze_opts *o, const run *rn)
+{
+    mm_file_result *res = calloc(o->nfiles, sizeof *res);
+    if (!res) {
         fprintf(stderr, "mixmaster: out of memory\n");
-        free(rn.jobs);
-        free(res);
-        rc = CLI_EXIT_INPUT;
-        goto done;
+        return -1;
     }
-    for (size_t i = 0; i < nfiles; i++) rn.jobs[i].path = files[i];
-    cli_parallel_for(nfiles, jobs_n, analyze_one, &rn);
-
-    int failed = 0;
-    for (size_t i = 0; i < nfiles; i++) {
-        job *j = &rn.jobs[i];
-        if (j->ok) {
-            res[i].info = j->info;
-            res[i].analysis = &j->res;
-            warn_about(j);
-        } else {
-            res[i].info.path = j->path;
-            res[i].error = j->err;
-            fprintf(stderr, "mixmaster: %s: %s\n", j->path, j->err);
-            failed++;
-        }
-    }
-    char tool[64];
-    snprintf(tool, sizeof tool, "mixmaster %s", mm_version_string());
-    mm_report_options ro = mm_report_options_default();
-    ro.include_series = series;
-    ro.tool = tool;
-    int st;
-    char *doc = !strcmp(format, "json") ? mm_report_analysis_json(res, nfiles, &ro, &st)
-                                        : mm_report_analysis_text(res, nfiles, &ro, &st);
-    rc = failed ? CLI_EXIT_INPUT : CLI_EXIT_OK;
+    for (size_t i = 0; i < o->nfiles; i++) file_result_of(&rn->jobs[i], &res[i]);
+    int st, rc = 0;
+    const int json = !strcmp(o->format, "json");
+    char *doc = json ? mm_report_analysis_json(res, o->nfiles, &rn->ro, &st)
+                     : mm_report_analysis_text(res, o->nfiles, &rn->ro, &st);
     if (!doc) {
         fprintf(stderr, "mixmaster analyze: cannot build the report: %s\n", mm_strerror(st));
-        rc = CLI_EXIT_INPUT;
+        rc = -1;
     } else {
         char err[CLI_ERRLEN];
         size_t len = strlen(doc);
-        if (!strcmp(format, "json") && len) {
+        if (json && len) {
             /* end the document with a newline, as text files do */
             char *d2 = realloc(doc, len + 2);
             if (d2) {
@@ -242,16 +258,60 @@ int cli_cmd_analyze(int argc, char **argv)
                 doc[len] = 0;
             }
         }
-        if (cli_write_output(out, doc, len, err, sizeof err) != 0) {
-            fprintf(stderr, "mixmaster: %s: %s\n", out ? out : "stdout", err);
-            rc = CLI_EXIT_INPUT;
+        if (cli_write_output(o->out, doc, len, err, sizeof err) != 0) {
+            fprintf(stderr, "mixmaster: %s: %s\n", o->out ? o->out : "stdout", err);
+            rc = -1;
         }
         mm_report_free(doc);
     }
-    for (size_t i = 0; i < nfiles; i++) free(rn.jobs[i].series);
-    free(rn.jobs);
     free(res);
-done:
-    free(files);
+    return rc;
+}
+
+static int run_batch(const cli_analyze_opts *o)
+{
+    run rn;
+    memset(&rn, 0, sizeof rn);
+    rn.o = o;
+    rn.base = mm_analyze_config_default(48000, 2);
+    rn.base.true_peak_oversample = o->true_peak;
+    rn.base.dual_mono = o->dual_mono;
+    char tool[64];
+    snprintf(tool, sizeof tool, "mixmaster %s", mm_version_string());
+    rn.ro = mm_report_options_default();
+    rn.ro.include_series = o->series;
+    rn.ro.tool = tool;
+    const int stream = !strcmp(o->format, "jsonl");
+    if (!stream && !(rn.jobs = calloc(o->nfiles, sizeof *rn.jobs))) {
+        fprintf(stderr, "mixmaster: out of memory\n");
+        return CLI_EXIT_INPUT;
+    }
+    char err[CLI_ERRLEN];
+    if (cli_batch_begin(&rn.batch, "analyze", o->nfiles, stream, o->out, err, sizeof err) != 0) {
+        fprintf(stderr, "mixmaster: %s: %s\n", o->out ? o->out : "stdout", err);
+        free(rn.jobs);
+        return CLI_EXIT_INPUT;
+    }
+    cli_parallel_for(o->nfiles, o->jobs, analyze_one, &rn);
+    int rc = cli_batch_exit_code(&rn.batch);
+    if (cli_batch_end(&rn.batch, err, sizeof err) != 0) {
+        fprintf(stderr, "mixmaster: %s: %s\n", o->out ? o->out : "stdout", err);
+        rc = CLI_EXIT_INPUT;
+    }
+    if (!stream && write_document(o, &rn) != 0) rc = CLI_EXIT_INPUT;
+    for (size_t i = 0; rn.jobs && i < o->nfiles; i++) free(rn.jobs[i].series);
+    free(rn.jobs);
+    return rc;
+}
+
+int cli_cmd_analyze(int argc, char **argv)
+{
+    cli_analyze_opts o;
+    char err[CLI_ERRLEN];
+    int rc = cli_analyze_parse(argc, argv, &o, err, sizeof err);
+    if (rc != CLI_EXIT_OK) fprintf(stderr, rc == CLI_EXIT_USAGE ? "mixmaster analyze: %s\n" : "mixmaster: %s\n", err);
+    else if (o.help) fputs(usage, stdout);
+    else rc = run_batch(&o);
+    cli_analyze_opts_free(&o);
     return rc;
 }

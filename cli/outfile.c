@@ -1,5 +1,8 @@
 /* Output files appear whole or not at all: write a temporary file in the
- * same folder, flush it to disk, then rename it over the final name. */
+ * same folder (FINAL.tmp.XXXXXX), flush it to disk, then rename it over the
+ * final name. A process killed mid-write (SIGKILL, power loss) cannot clean
+ * up, so it may leave the temporary file behind, but never a partial file
+ * at the final path. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,46 +33,86 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-int cli_write_output(const char *path, const char *data, size_t len, char *err, size_t errlen)
+static int is_stdout(const char *path) { return !path || strcmp(path, "-") == 0; }
+
+int cli_out_open(cli_out *o, const char *path, char *err, size_t errlen)
 {
-    if (!path || strcmp(path, "-") == 0) {
-        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
-            snprintf(err, errlen, "cannot write to standard output: %s", strerror(errno));
-            return -1;
-        }
+    memset(o, 0, sizeof *o);
+    o->fd = -1;
+    if (is_stdout(path)) {
+        o->fd = STDOUT_FILENO;
         return 0;
     }
     size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp) {
+    o->tmp = malloc(n + 16);
+    o->path = path;
+    if (!o->tmp) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     /* same folder as the target, so rename() cannot cross file systems */
-    snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
+    snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    o->fd = mkstemp(o->tmp);
+    if (o->fd < 0) {
         snprintf(err, errlen, "cannot create a file next to it: %s", strerror(errno));
-        free(tmp);
+        free(o->tmp);
+        o->tmp = NULL;
         return -1;
     }
     /* mkstemp makes the file 0600; give it the mode a plain create would */
     mode_t mask = umask(0);
     umask(mask);
-    int bad = fchmod(fd, 0666 & ~mask) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0;
-    int e = errno;
-    if (close(fd) != 0 && !bad) {
-        bad = 1;
-        e = errno;
+    if (fchmod(o->fd, 0666 & ~mask) != 0) o->err = errno;
+    return 0;
+}
+
+int cli_out_write(cli_out *o, const char *data, size_t len)
+{
+    if (o->err) return -1;
+    if (write_all(o->fd, data, len) != 0) {
+        o->err = errno ? errno : EIO;
+        return -1;
     }
-    if (!bad && rename(tmp, path) != 0) {
-        bad = 1;
-        e = errno;
+    return 0;
+}
+
+int cli_out_commit(cli_out *o, char *err, size_t errlen)
+{
+    int e = o->err;
+    if (!o->tmp) { /* standard output: nothing to rename */
+        memset(o, 0, sizeof *o);
+        if (e) {
+            snprintf(err, errlen, "cannot write to standard output: %s", strerror(e));
+            return -1;
+        }
+        return 0;
     }
-    if (bad) {
-        unlink(tmp);
+    if (!e && fsync(o->fd) != 0) e = errno;
+    if (close(o->fd) != 0 && !e) e = errno;
+    if (!e && rename(o->tmp, o->path) != 0) e = errno;
+    if (e) {
+        unlink(o->tmp);
         snprintf(err, errlen, "cannot write: %s", strerror(e));
     }
-    free(tmp);
-    return bad ? -1 : 0;
+    free(o->tmp);
+    memset(o, 0, sizeof *o);
+    return e ? -1 : 0;
+}
+
+void cli_out_abort(cli_out *o)
+{
+    if (o->tmp) {
+        close(o->fd);
+        unlink(o->tmp);
+        free(o->tmp);
+    }
+    memset(o, 0, sizeof *o);
+}
+
+int cli_write_output(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    cli_out o;
+    if (cli_out_open(&o, path, err, errlen) != 0) return -1;
+    cli_out_write(&o, data, len);
+    return cli_out_commit(&o, err, errlen);
 }

@@ -1,6 +1,8 @@
 /* Number parsing for command-line options: whole strings only. */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -23,4 +25,13 @@ int cli_parse_double(const char *s, double *out)
     if (errno || *s == 0 || *end != 0 || !isfinite(v)) return -1;
     *out = v;
     return 0;
+}
+
+int cli_usage_error(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
 }

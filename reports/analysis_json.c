@@ -247,3 +247,36 @@ done:
     if (err) *err = out ? MM_OK : MM_ERR_NOMEM;
     return out;
 }
+
+/* Move every member of `from` to the end of `to` (keeps their order). */
+void mm__json_move_members(cJSON *to, cJSON *from)
+{
+    while (from->child) {
+        cJSON *it = cJSON_DetachItemViaPointer(from, from->child);
+        /* cJSON copies the key before freeing the item's own copy */
+        if (!cJSON_AddItemToObject(to, it->string, it)) cJSON_Delete(it);
+    }
+}
+
+char *mm_report_analysis_jsonl(const mm_file_result *file, const mm_report_options *opt, int *err)
+{
+    mm_report_options def = mm_report_options_default();
+    if (!opt) opt = &def;
+    if (!file) {
+        if (err) *err = MM_ERR_INVALID_ARG;
+        return NULL;
+    }
+    char *out = NULL;
+    cJSON *line = cJSON_CreateObject();
+    cJSON *f = mm__report_file_json(file, opt);
+    if (!line || !f) goto done;
+    cJSON_AddNumberToObject(line, "schema_version", MM_REPORT_SCHEMA_VERSION);
+    if (opt->tool) cJSON_AddStringToObject(line, "tool", opt->tool);
+    mm__json_move_members(line, f);
+    out = cJSON_PrintUnformatted(line);
+done:
+    cJSON_Delete(line);
+    cJSON_Delete(f);
+    if (err) *err = out ? MM_OK : MM_ERR_NOMEM;
+    return out;
+}

@@ -102,6 +102,37 @@ static const char *verdict(const mm_check_report *r)
     return r->fails ? "fail" : r->warns ? "warn" : "pass";
 }
 
+/* The members of one file's entry: path, status, then either error or
+ * verdict, summary, checks, translation, codecs and analysis. Returns -1
+ * for a file that could not be read, else its verdict as MM_CHECK_FAIL/WARN/PASS. */
+static int check_file_json(cJSON *x, const mm_check_file *f, const mm_report_options *opt)
+{
+    cJSON_AddStringToObject(x, "path", f->file.info.path ? f->file.info.path : "");
+    if (!f->report || !f->file.analysis) {
+        cJSON_AddStringToObject(x, "status", "error");
+        cJSON_AddStringToObject(x, "error", f->file.error ? f->file.error : "unknown error");
+        return -1;
+    }
+    const mm_check_report *r = f->report;
+    cJSON_AddStringToObject(x, "status", "ok");
+    cJSON_AddStringToObject(x, "verdict", verdict(r));
+    cJSON *s = cJSON_AddObjectToObject(x, "summary");
+    if (s) {
+        cJSON_AddNumberToObject(s, "fail", (double)r->fails);
+        cJSON_AddNumberToObject(s, "warn", (double)r->warns);
+        cJSON_AddNumberToObject(s, "pass", (double)r->passes);
+        cJSON_AddNumberToObject(s, "skip", (double)r->skips);
+    }
+    cJSON *checks = cJSON_AddArrayToObject(x, "checks");
+    for (size_t k = 0; checks && k < r->count; k++) cJSON_AddItemToArray(checks, result_json(&r->results[k]));
+    if (f->translation) cJSON_AddItemToObject(x, "translation", translation_json(f->translation));
+    else cJSON_AddNullToObject(x, "translation");
+    if (f->codecs && f->codec_count) cJSON_AddItemToObject(x, "codecs", codecs_json(f));
+    else cJSON_AddNullToObject(x, "codecs");
+    cJSON_AddItemToObject(x, "analysis", mm__report_file_json(&f->file, opt));
+    return r->fails ? MM_CHECK_FAIL : r->warns ? MM_CHECK_WARN : MM_CHECK_PASS;
+}
+
 char *mm_report_check_json(const mm_check_config *cfg, const mm_check_file *files, size_t count,
                            const mm_report_options *opt, int *err)
 {
@@ -143,33 +174,12 @@ char *mm_report_check_json(const mm_check_config *cfg, const mm_check_file *file
         cJSON *x = cJSON_CreateObject();
         if (!x) goto done;
         cJSON_AddItemToArray(arr, x);
-        cJSON_AddStringToObject(x, "path", f->file.info.path ? f->file.info.path : "");
-        if (!f->report || !f->file.analysis) {
-            cJSON_AddStringToObject(x, "status", "error");
-            cJSON_AddStringToObject(x, "error", f->file.error ? f->file.error : "unknown error");
-            ne++;
-            continue;
+        switch (check_file_json(x, f, opt)) {
+        case -1: ne++; break;
+        case MM_CHECK_FAIL: nf++; break;
+        case MM_CHECK_WARN: nw++; break;
+        default: np++; break;
         }
-        const mm_check_report *r = f->report;
-        cJSON_AddStringToObject(x, "status", "ok");
-        cJSON_AddStringToObject(x, "verdict", verdict(r));
-        nf += r->fails != 0;
-        nw += r->fails == 0 && r->warns != 0;
-        np += r->fails == 0 && r->warns == 0;
-        cJSON *s = cJSON_AddObjectToObject(x, "summary");
-        if (s) {
-            cJSON_AddNumberToObject(s, "fail", (double)r->fails);
-            cJSON_AddNumberToObject(s, "warn", (double)r->warns);
-            cJSON_AddNumberToObject(s, "pass", (double)r->passes);
-            cJSON_AddNumberToObject(s, "skip", (double)r->skips);
-        }
-        cJSON *checks = cJSON_AddArrayToObject(x, "checks");
-        for (size_t k = 0; checks && k < r->count; k++) cJSON_AddItemToArray(checks, result_json(&r->results[k]));
-        if (f->translation) cJSON_AddItemToObject(x, "translation", translation_json(f->translation));
-        else cJSON_AddNullToObject(x, "translation");
-        if (f->codecs && f->codec_count) cJSON_AddItemToObject(x, "codecs", codecs_json(f));
-        else cJSON_AddNullToObject(x, "codecs");
-        cJSON_AddItemToObject(x, "analysis", mm__report_file_json(&f->file, opt));
     }
     cJSON *sum = cJSON_AddObjectToObject(doc, "summary");
     if (sum) {
@@ -182,6 +192,32 @@ char *mm_report_check_json(const mm_check_config *cfg, const mm_check_file *file
     out = cJSON_Print(doc);
 done:
     cJSON_Delete(doc);
+    if (err) *err = out ? MM_OK : MM_ERR_NOMEM;
+    return out;
+}
+
+char *mm_report_check_jsonl(const mm_check_config *cfg, const mm_check_file *file, const mm_report_options *opt,
+                            int *err)
+{
+    if (!cfg || !file) {
+        if (err) *err = MM_ERR_INVALID_ARG;
+        return NULL;
+    }
+    mm_report_options def = mm_report_options_default();
+    if (!opt) opt = &def;
+    char *out = NULL;
+    cJSON *line = cJSON_CreateObject();
+    if (!line) goto done;
+    cJSON_AddNumberToObject(line, "schema_version", MM_REPORT_SCHEMA_VERSION);
+    cJSON_AddStringToObject(line, "tool", opt->tool ? opt->tool : "mixmaster");
+    cJSON_AddStringToObject(line, "command", "check");
+    cJSON_AddStringToObject(line, "stage", cfg->stage == MM_STAGE_MASTER ? "master" : "mix");
+    if (cfg->preset) cJSON_AddStringToObject(line, "preset", cfg->preset->name);
+    else cJSON_AddNullToObject(line, "preset");
+    check_file_json(line, file, opt);
+    out = cJSON_PrintUnformatted(line);
+done:
+    cJSON_Delete(line);
     if (err) *err = out ? MM_OK : MM_ERR_NOMEM;
     return out;
 }

@@ -14,6 +14,8 @@ void mm__json_measure(cJSON *o, const char *key, mm_measure m, int digits);
 cJSON *mm__json_measure_array(const mm_measure *m, size_t n, int digits);
 /* The analysis object of one file, as in the analysis report. */
 cJSON *mm__report_file_json(const mm_file_result *fr, const mm_report_options *opt);
+/* Move every member of `from` to the end of `to`, in order. */
+void mm__json_move_members(cJSON *to, cJSON *from);
 
 /* Growable string; `failed` sticks once an allocation fails. */
 typedef struct mm__strbuf {

@@ -103,9 +103,10 @@ static void test_degenerate_inputs(void **state)
     }
 }
 
-/* A batch with bad files: the good ones keep their results, exit 3, and the
- * JSON lists every file in order with status ok or error. -j 2 gives the
- * same document. */
+/* A batch with bad files: the good ones keep their results, exit 1 (some
+ * files failed, others did not), a summary line counts them, and the JSON
+ * lists every file in order with status ok or error. -j 2 gives the same
+ * document. A batch where every file fails exits 3. */
 static void test_batch(void **state)
 {
     (void)state;
@@ -115,10 +116,13 @@ static void test_batch(void **state)
     path_of(b, sizeof b, "notes.txt");
     path_of(c, sizeof c, "short.wav");
     snprintf(args, sizeof args, "analyze --format json %s %s %s", a, b, c);
-    assert_int_equal(run(args, out1, sizeof out1, err, sizeof err), 3);
+    assert_int_equal(run(args, out1, sizeof out1, err, sizeof err), 1);
     assert_non_null(strstr(err, b));
+    assert_non_null(strstr(err, "mixmaster analyze: 3 files: 2 ok, 1 failed\n"));
+    assert_int_equal(count_lines(err), 3); /* the error, short.wav's warning, the summary */
+    assert_null(strchr(err, '\r')); /* no progress bar: stderr is not a terminal */
     snprintf(args, sizeof args, "analyze -j 2 --format json %s %s %s", a, b, c);
-    assert_int_equal(run(args, out2, sizeof out2, NULL, 0), 3);
+    assert_int_equal(run(args, out2, sizeof out2, NULL, 0), 1);
     assert_string_equal(out1, out2);
     cJSON *doc = cJSON_Parse(out1);
     assert_non_null(doc);
@@ -132,6 +136,10 @@ static void test_batch(void **state)
     /* a 1 kHz stereo tone at -12.04 dBFS peak reads -12.04 LUFS */
     assert_near(cJSON_GetObjectItem(l, "integrated_lufs")->valuedouble, tu_db(0.25), 0.1);
     cJSON_Delete(doc);
+    path_of(c, sizeof c, "corrupt.wav");
+    snprintf(args, sizeof args, "analyze --format json %s %s", b, c);
+    assert_int_equal(run(args, out1, sizeof out1, err, sizeof err), 3);
+    assert_non_null(strstr(err, "2 files: 0 ok, 2 failed"));
 }
 
 /* -o writes the whole file (atomically); a folder that does not exist is an

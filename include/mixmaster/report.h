@@ -53,6 +53,12 @@ mm_report_options mm_report_options_default(void);
 char *mm_report_analysis_json(const mm_file_result *files, size_t count,
                               const mm_report_options *opt, int *err);
 
+/** One file as one line of JSON (no newline inside, none at the end), for
+ *  streaming a batch as JSON Lines: {"schema_version": 1, "tool": ...,
+ *  "path": ..., "status": ...} followed by the same members as that file's
+ *  entry in mm_report_analysis_json's "files". NULL on allocation failure. */
+char *mm_report_analysis_jsonl(const mm_file_result *file, const mm_report_options *opt, int *err);
+
 /** A text summary, a few lines per file. */
 char *mm_report_analysis_text(const mm_file_result *files, size_t count,
                               const mm_report_options *opt, int *err);
@@ -72,6 +78,13 @@ typedef struct mm_check_file {
  *  first) plus the full analysis, translation and codec figures. */
 char *mm_report_check_json(const mm_check_config *cfg, const mm_check_file *files, size_t count,
                            const mm_report_options *opt, int *err);
+
+/** One file of a check as one line of JSON (JSON Lines): "schema_version",
+ *  "tool", "command", "stage", "preset" (its name or null), then the same
+ *  members as the file's entry in mm_report_check_json. The thresholds are
+ *  not repeated on every line. */
+char *mm_report_check_jsonl(const mm_check_config *cfg, const mm_check_file *file, const mm_report_options *opt,
+                            int *err);
 
 /** The check report as text: per file a verdict line, then one line per
  *  check, worst first. `color` adds ANSI colours (for a terminal). */
