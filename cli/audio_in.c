@@ -1,6 +1,7 @@
 /* Reading audio files with libsndfile: clear reasons for every failure. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,60 @@ static int header_claims_more(SNDFILE *sf, char *line, size_t linelen)
     return 0;
 }
 
+/* What every opened file must pass before any buffer is sized from its
+ * header: a complete data chunk, a channel count and sample rate the
+ * analysis supports. Then its format names. Closes the file on failure. */
+static int audio_validate(cli_audio *a, char *err, size_t errlen)
+{
+    char line[200];
+    if (header_claims_more(a->sf, line, sizeof line)) {
+        snprintf(err, errlen, "truncated: the header declares more audio than the file holds (%s)", line);
+        cli_audio_close(a);
+        return -1;
+    }
+    if (a->info.channels < 1 || a->info.channels > MM_ANALYZE_MAX_CHANNELS) {
+        snprintf(err, errlen, "%d channels: at most %d are supported", a->info.channels, MM_ANALYZE_MAX_CHANNELS);
+        cli_audio_close(a);
+        return -1;
+    }
+    if (a->info.samplerate < 8000 || a->info.samplerate > 384000) {
+        snprintf(err, errlen, "sample rate %d Hz is outside 8000..384000 Hz", a->info.samplerate);
+        cli_audio_close(a);
+        return -1;
+    }
+    if (a->info.frames < 0) {
+        snprintf(err, errlen, "the header declares a negative length");
+        cli_audio_close(a);
+        return -1;
+    }
+    int major = a->info.format & SF_FORMAT_TYPEMASK, sub = a->info.format & SF_FORMAT_SUBMASK;
+    snprintf(a->container, sizeof a->container, "0x%x", major >> 16);
+    for (size_t i = 0; i < sizeof containers / sizeof containers[0]; i++)
+        if (containers[i].code == major) snprintf(a->container, sizeof a->container, "%s", containers[i].name);
+    snprintf(a->encoding, sizeof a->encoding, "0x%x", sub);
+    for (size_t i = 0; i < sizeof subtypes / sizeof subtypes[0]; i++)
+        if (subtypes[i].code == sub) {
+            snprintf(a->encoding, sizeof a->encoding, "%s", subtypes[i].name);
+            a->bit_depth = subtypes[i].bits;
+            a->is_float = subtypes[i].is_float;
+            a->lossy = subtypes[i].lossy;
+        }
+    a->exact_length = sub == SF_FORMAT_PCM_S8 || sub == SF_FORMAT_PCM_U8 || sub == SF_FORMAT_PCM_16 ||
+                      sub == SF_FORMAT_PCM_24 || sub == SF_FORMAT_PCM_32 || sub == SF_FORMAT_FLOAT ||
+                      sub == SF_FORMAT_DOUBLE;
+    return 0;
+}
+
+/* sf_open's failure text, trimmed to one line. */
+static void open_failure(char *err, size_t errlen)
+{
+    const char *why = sf_strerror(NULL);
+    snprintf(err, errlen, "not a readable audio file (%s)", why && *why ? why : "unknown format");
+    /* libsndfile's texts can end with a full stop or a newline */
+    size_t n = strlen(err);
+    while (n && (err[n - 1] == '\n' || err[n - 1] == ' ')) err[--n] = 0;
+}
+
 int cli_audio_open(cli_audio *a, const char *path, char *err, size_t errlen)
 {
     memset(a, 0, sizeof *a);
@@ -81,45 +136,21 @@ int cli_audio_open(cli_audio *a, const char *path, char *err, size_t errlen)
     }
     pthread_mutex_lock(&open_lock);
     a->sf = sf_open(path, SFM_READ, &a->info);
-    if (!a->sf) {
-        const char *why = sf_strerror(NULL);
-        snprintf(err, errlen, "not a readable audio file (%s)", why && *why ? why : "unknown format");
-        /* libsndfile's texts can end with a full stop or a newline */
-        size_t n = strlen(err);
-        while (n && (err[n - 1] == '\n' || err[n - 1] == ' ')) err[--n] = 0;
-    }
+    if (!a->sf) open_failure(err, errlen);
     pthread_mutex_unlock(&open_lock);
     if (!a->sf) return -1;
+    return audio_validate(a, err, errlen);
+}
 
-    char line[200];
-    if (header_claims_more(a->sf, line, sizeof line)) {
-        snprintf(err, errlen, "truncated: the header declares more audio than the file holds (%s)", line);
-        cli_audio_close(a);
-        return -1;
-    }
-    if (a->info.channels < 1 || a->info.channels > MM_ANALYZE_MAX_CHANNELS) {
-        snprintf(err, errlen, "%d channels: at most %d are supported", a->info.channels, MM_ANALYZE_MAX_CHANNELS);
-        cli_audio_close(a);
-        return -1;
-    }
-    if (a->info.samplerate < 8000 || a->info.samplerate > 384000) {
-        snprintf(err, errlen, "sample rate %d Hz is outside 8000..384000 Hz", a->info.samplerate);
-        cli_audio_close(a);
-        return -1;
-    }
-    int major = a->info.format & SF_FORMAT_TYPEMASK, sub = a->info.format & SF_FORMAT_SUBMASK;
-    snprintf(a->container, sizeof a->container, "0x%x", major >> 16);
-    for (size_t i = 0; i < sizeof containers / sizeof containers[0]; i++)
-        if (containers[i].code == major) snprintf(a->container, sizeof a->container, "%s", containers[i].name);
-    snprintf(a->encoding, sizeof a->encoding, "0x%x", sub);
-    for (size_t i = 0; i < sizeof subtypes / sizeof subtypes[0]; i++)
-        if (subtypes[i].code == sub) {
-            snprintf(a->encoding, sizeof a->encoding, "%s", subtypes[i].name);
-            a->bit_depth = subtypes[i].bits;
-            a->is_float = subtypes[i].is_float;
-            a->lossy = subtypes[i].lossy;
-        }
-    return 0;
+int cli_audio_open_virtual(cli_audio *a, SF_VIRTUAL_IO *vio, void *user, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    pthread_mutex_lock(&open_lock);
+    a->sf = sf_open_virtual(vio, SFM_READ, &a->info, user);
+    if (!a->sf) open_failure(err, errlen);
+    pthread_mutex_unlock(&open_lock);
+    if (!a->sf) return -1;
+    return audio_validate(a, err, errlen);
 }
 
 void cli_audio_close(cli_audio *a)
@@ -141,29 +172,45 @@ void cli_audio_file_info(const cli_audio *a, const char *path, mm_file_info *out
 int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, char *err, size_t errlen)
 {
     int ch = a->info.channels, st = MM_OK, rc = -1;
-    float *inter = malloc(block * (size_t)ch * sizeof(float));
+    /* block * channels * sizeof(float), checked: channels <= 64 after
+     * audio_validate, but block comes from the caller */
+    float *inter = block && block <= SIZE_MAX / sizeof(float) / (size_t)ch
+                       ? malloc(block * (size_t)ch * sizeof(float))
+                       : NULL;
     float **planar = mm_planar_alloc(ch, block, &st);
+    uint64_t frames_read = 0;
     if (!inter || !planar) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
     for (;;) {
         sf_count_t n = sf_readf_float(a->sf, inter, (sf_count_t)block);
-        if (n < 0) break;
-        if (n == 0) {
+        if (n <= 0) {
             int e = sf_error(a->sf);
-            if (e != SF_ERR_NO_ERROR) {
+            if (n < 0 || e != SF_ERR_NO_ERROR) {
                 snprintf(err, errlen, "read error: %s", sf_strerror(a->sf));
                 goto done;
             }
             break;
         }
+        frames_read += (uint64_t)n;
         mm_deinterleave(planar, inter, ch, (size_t)n);
         st = fn(ctx, (const float *const *)planar, (size_t)n);
         if (st != MM_OK) {
             snprintf(err, errlen, "analysis failed: %s", mm_strerror(st));
             goto done;
         }
+    }
+    /* A PCM file's header gives its exact length: ending early means the
+     * file shrank while it was read, or a read failed without a word from
+     * libsndfile (a virtual reader returning an error, a vanished disk).
+     * Codecs (lossy, ADPCM) may only estimate it, so they are not held to it. */
+    if (a->exact_length && a->info.frames > 0 && a->info.frames != SF_COUNT_MAX &&
+        frames_read < (uint64_t)a->info.frames) {
+        snprintf(err, errlen, "read error: the file ended after %llu of the %llu frames its header declares (changed or "
+                 "truncated while being read?)",
+                 (unsigned long long)frames_read, (unsigned long long)a->info.frames);
+        goto done;
     }
     rc = 0;
 done:

@@ -25,19 +25,24 @@ typedef struct cli_audio {
     char container[24];
     char encoding[24];
     int bit_depth, is_float, lossy;
+    int exact_length;  /* PCM or float samples: info.frames is exact */
 } cli_audio;
 
 /* Open `path` for reading. On failure returns -1 with a one-line reason in
  * err (without the path). */
 int cli_audio_open(cli_audio *a, const char *path, char *err, size_t errlen);
+/* The same for a file reached through libsndfile virtual I/O (a buffer, a
+ * socket, a test's failing reader); `user` is passed to its callbacks. */
+int cli_audio_open_virtual(cli_audio *a, SF_VIRTUAL_IO *vio, void *user, char *err, size_t errlen);
 void cli_audio_close(cli_audio *a);
 
 /* Fill an mm_file_info from an open file (strings point into `a`). */
 void cli_audio_file_info(const cli_audio *a, const char *path, mm_file_info *out);
 
 /* Read the whole file through `fn` in planar blocks of up to `block` frames.
- * fn returns an mm status; reading stops at the first error. Returns 0 or -1
- * with a reason in err. */
+ * fn returns an mm status; reading stops at the first error. A PCM file
+ * that ends before the length its header declares (it shrank while being
+ * read, or a read failed) is an error. Returns 0 or -1 with a reason in err. */
 typedef int (*cli_block_fn)(void *ctx, const float *const planar[], size_t frames);
 int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, char *err, size_t errlen);
 
