@@ -1,0 +1,50 @@
+#!/bin/sh
+# fuzz/seeds.sh TARGET DIR: write the seed corpus of one fuzz target into
+# DIR, generated from the project's own corpus (mm-corpus) or by hand, so
+# that no binary seed is kept in git. A target without a case here starts
+# from the text seeds in fuzz/seeds/TARGET/ if that folder exists, else
+# from an empty corpus.
+set -eu
+target=$1
+out=$2
+BUILD=${BUILD:-build}
+FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
+mkdir -p "$out"
+case "$target" in
+fuzz_audio)
+    # one second of the demo song at 8 kHz: small seeds, every stem audible
+    song=$FUZZ_BUILD/seed-song
+    [ -f "$song/mix.wav" ] || "$BUILD/mm-corpus" song "$song" --seconds 1 --rate 8000 >/dev/null
+    "$FUZZ_BUILD/mm-seedgen" "$song/mix.wav" "$out" >/dev/null
+    ;;
+fuzz_check_config)
+    # every threshold key in both spellings, plus the shapes the reader accepts
+    "$BUILD/mixmaster" check --list-thresholds | awk 'NR > 1 { printf "{\"%s\": %s}\n", $1, $2 }' > "$out/flat-all.json.txt"
+    i=0
+    while read -r line; do
+        i=$((i + 1)); printf '%s' "$line" > "$out/flat-$i.json"
+    done < "$out/flat-all.json.txt"
+    rm -f "$out/flat-all.json.txt"
+    printf '{"true_peak": {"ceiling_dbtp": -2}, "dynamics": {"min_psr_db": 7}}' > "$out/grouped.json"
+    printf '{"checks": {"headroom.min_dbfs": -6, "level": {"min_lufs": -30}}}' > "$out/checks.json"
+    printf '{"true_peak.ceiling_dbtp": "loud"}' > "$out/string-value.json"
+    printf '[1, 2, 3]' > "$out/array.json"
+    printf '{"a": {"b": {"c": [1e308, -1e308, 1e-308]}}}' > "$out/nested.json"
+    printf '{"true_peak.ceiling_dbtp": -2' > "$out/unterminated.json"
+    ;;
+fuzz_cmdline)
+    # first byte: 0 analyze, 1 check; then NUL-separated arguments
+    a() { printf "$1" > "$out/$2"; }
+    a '\000-j\0002\000--format\000jsonl\000a.wav\000b.wav' analyze-batch
+    a '\000--true-peak=8\000--dual-mono\000--no-series\000-o\000r.json\000x.flac' analyze-options
+    a '\000-o\000x.wav\000x.wav' analyze-self
+    a '\000--format=xml\000--jobs\000999\000-h' analyze-bad
+    a '\001--stage\000master\000--preset\000spotify\000--strict\000m.wav' check-master
+    a '\001--set\000true_peak.ceiling_dbtp=-2\000--set=check.dynamics.min_psr_db=7\000--codec-seconds\0005\000m.wav' check-set
+    a '\001--list-presets\000--list-thresholds' check-lists
+    a '\001--config\000/nonexistent.json\000--reference\000r.wav\000--no-codec\000--no-translation\000m.wav' check-config
+    ;;
+*)
+    if [ -d "fuzz/seeds/$target" ]; then cp "fuzz/seeds/$target"/* "$out"/ 2>/dev/null || true; fi
+    ;;
+esac
