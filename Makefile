@@ -110,7 +110,13 @@ $(BUILD)/mm-bench: $(BUILD)/obj/bench/bench.o
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(MODULE_ARCHIVES)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DMM_BUILDING_LIBRARY $(PC_CFLAGS) $(PC_TEST_CFLAGS) -Itests -o $@ $< \
-	  $(LINK_ARCHIVES) $(PC_TEST_LIBS) $(LIBS)
+	  $(TEST_LDFLAGS) $(LINK_ARCHIVES) $(PC_TEST_LIBS) $(LIBS)
+
+# test_alloc fails the library's allocations one by one: the allocator entry
+# points are wrapped at link time, so the library has no test hook.
+ALLOC_WRAPPED = malloc calloc realloc aligned_alloc free fftwf_malloc fftwf_free \
+                fftwf_plan_dft_r2c_1d fftwf_plan_dft_c2r_1d fftwf_destroy_plan
+$(BUILD)/tests/test_alloc: TEST_LDFLAGS = $(foreach f,$(ALLOC_WRAPPED),-Wl,--wrap=$(f))
 
 # The README's test command: installs what is missing, builds, runs every
 # unit/conformance test binary and the command-line tests.

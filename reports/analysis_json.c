@@ -18,6 +18,28 @@ mm_report_options mm_report_options_default(void)
 
 void mm_report_free(char *s) { free(s); }
 
+/* The one piece of mutable state in reports/: see internal.h. */
+static _Thread_local int json_alloc_failed;
+
+void mm__json_begin(void) { json_alloc_failed = 0; }
+int mm__json_failed(void) { return json_alloc_failed; }
+
+cJSON *mm__json_ok(cJSON *item)
+{
+    if (!item) json_alloc_failed = 1;
+    return item;
+}
+
+/* The printed tree, or NULL (freeing it) when any member went missing. */
+char *mm__json_finish(char *printed)
+{
+    if (printed && json_alloc_failed) {
+        cJSON_free(printed);
+        return NULL;
+    }
+    return printed;
+}
+
 /* Round to `digits` decimals so that reports read 0.1 rather than
  * 0.10000000000000001; values far beyond any level are left alone. */
 static double rounded(double x, int digits)
@@ -229,6 +251,7 @@ char *mm_report_analysis_json(const mm_file_result *files, size_t count, const m
         if (err) *err = MM_ERR_INVALID_ARG;
         return NULL;
     }
+    mm__json_begin();
     cJSON *root = cJSON_CreateObject();
     char *out = NULL;
     if (!root) goto done;
@@ -241,7 +264,7 @@ char *mm_report_analysis_json(const mm_file_result *files, size_t count, const m
         if (!f) goto done;
         cJSON_AddItemToArray(arr, f);
     }
-    out = cJSON_Print(root);
+    out = mm__json_finish(cJSON_Print(root));
 done:
     cJSON_Delete(root);
     if (err) *err = out ? MM_OK : MM_ERR_NOMEM;
@@ -254,7 +277,7 @@ void mm__json_move_members(cJSON *to, cJSON *from)
     while (from->child) {
         cJSON *it = cJSON_DetachItemViaPointer(from, from->child);
         /* cJSON copies the key before freeing the item's own copy */
-        if (!cJSON_AddItemToObject(to, it->string, it)) cJSON_Delete(it);
+        cJSON_AddItemToObject(to, it->string, it); /* frees it on failure */
     }
 }
 
@@ -267,13 +290,14 @@ char *mm_report_analysis_jsonl(const mm_file_result *file, const mm_report_optio
         return NULL;
     }
     char *out = NULL;
+    mm__json_begin();
     cJSON *line = cJSON_CreateObject();
     cJSON *f = mm__report_file_json(file, opt);
     if (!line || !f) goto done;
     cJSON_AddNumberToObject(line, "schema_version", MM_REPORT_SCHEMA_VERSION);
     if (opt->tool) cJSON_AddStringToObject(line, "tool", opt->tool);
     mm__json_move_members(line, f);
-    out = cJSON_PrintUnformatted(line);
+    out = mm__json_finish(cJSON_PrintUnformatted(line));
 done:
     cJSON_Delete(line);
     cJSON_Delete(f);

@@ -143,6 +143,7 @@ char *mm_report_check_json(const mm_check_config *cfg, const mm_check_file *file
     mm_report_options def = mm_report_options_default();
     if (!opt) opt = &def;
     char *out = NULL;
+    mm__json_begin();
     cJSON *doc = cJSON_CreateObject();
     if (!doc) goto done;
     cJSON_AddNumberToObject(doc, "schema_version", MM_REPORT_SCHEMA_VERSION);
@@ -189,7 +190,7 @@ char *mm_report_check_json(const mm_check_config *cfg, const mm_check_file *file
         cJSON_AddNumberToObject(sum, "pass", (double)np);
         cJSON_AddNumberToObject(sum, "error", (double)ne);
     }
-    out = cJSON_Print(doc);
+    out = mm__json_finish(cJSON_Print(doc));
 done:
     cJSON_Delete(doc);
     if (err) *err = out ? MM_OK : MM_ERR_NOMEM;
@@ -206,6 +207,7 @@ char *mm_report_check_jsonl(const mm_check_config *cfg, const mm_check_file *fil
     mm_report_options def = mm_report_options_default();
     if (!opt) opt = &def;
     char *out = NULL;
+    mm__json_begin();
     cJSON *line = cJSON_CreateObject();
     if (!line) goto done;
     cJSON_AddNumberToObject(line, "schema_version", MM_REPORT_SCHEMA_VERSION);
@@ -215,7 +217,7 @@ char *mm_report_check_jsonl(const mm_check_config *cfg, const mm_check_file *fil
     if (cfg->preset) cJSON_AddStringToObject(line, "preset", cfg->preset->name);
     else cJSON_AddNullToObject(line, "preset");
     check_file_json(line, file, opt);
-    out = cJSON_PrintUnformatted(line);
+    out = mm__json_finish(cJSON_PrintUnformatted(line));
 done:
     cJSON_Delete(line);
     if (err) *err = out ? MM_OK : MM_ERR_NOMEM;

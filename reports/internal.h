@@ -6,6 +6,52 @@
 
 #include "mixmaster/report.h"
 
+/*
+ * Allocation failures while a JSON tree is built. cJSON's Add* calls return
+ * NULL (or false) when an allocation fails and the member is then silently
+ * missing; a report missing a member must not be returned as complete. The
+ * macros below route every Add* and Create* call of reports/ through a check that
+ * notes the failure in a per-thread flag (reports are built on any thread,
+ * and threading a context through every helper would hide the JSON
+ * structure), and free an item that could not be attached. Each top-level
+ * writer clears the flag first and fails with MM_ERR_NOMEM when it is set.
+ */
+void mm__json_begin(void);
+int mm__json_failed(void);
+cJSON *mm__json_ok(cJSON *item);
+/* The printed document, or NULL (freed) when a member went missing. */
+char *mm__json_finish(char *printed);
+
+static inline cJSON_bool mm__json_add_item_to_object(cJSON *o, const char *key, cJSON *item)
+{
+    if (cJSON_AddItemToObject(o, key, item)) return 1;
+    cJSON_Delete(item);
+    mm__json_ok(NULL);
+    return 0;
+}
+
+static inline cJSON_bool mm__json_add_item_to_array(cJSON *a, cJSON *item)
+{
+    if (cJSON_AddItemToArray(a, item)) return 1;
+    cJSON_Delete(item);
+    mm__json_ok(NULL);
+    return 0;
+}
+
+#define cJSON_AddItemToObject(o, k, item) mm__json_add_item_to_object(o, k, item)
+#define cJSON_AddItemToArray(a, item) mm__json_add_item_to_array(a, item)
+#define cJSON_AddArrayToObject(o, k) mm__json_ok(cJSON_AddArrayToObject(o, k))
+#define cJSON_AddObjectToObject(o, k) mm__json_ok(cJSON_AddObjectToObject(o, k))
+#define cJSON_AddBoolToObject(o, k, b) mm__json_ok(cJSON_AddBoolToObject(o, k, b))
+#define cJSON_AddNullToObject(o, k) mm__json_ok(cJSON_AddNullToObject(o, k))
+#define cJSON_AddNumberToObject(o, k, v) mm__json_ok(cJSON_AddNumberToObject(o, k, v))
+#define cJSON_AddStringToObject(o, k, v) mm__json_ok(cJSON_AddStringToObject(o, k, v))
+#define cJSON_CreateObject() mm__json_ok(cJSON_CreateObject())
+#define cJSON_CreateArray() mm__json_ok(cJSON_CreateArray())
+#define cJSON_CreateNumber(v) mm__json_ok(cJSON_CreateNumber(v))
+#define cJSON_CreateNull() mm__json_ok(cJSON_CreateNull())
+#define cJSON_CreateString(v) mm__json_ok(cJSON_CreateString(v))
+
 /* A number rounded to `digits` decimals, or null when not finite. */
 void mm__json_num(cJSON *o, const char *key, double v, int digits);
 /* A measure: the value, or null plus an entry in the object's "null_reasons". */
