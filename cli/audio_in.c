@@ -42,24 +42,35 @@ static const struct {
 };
 
 /* libsndfile shortens a file whose header claims more audio than it holds
- * and notes "(should be N)" on the data chunk line of its log. */
+ * and notes "(should be N)" on the data chunk line of its log. An RF64
+ * file's real sizes sit in its ds64 chunk, noted as "Data size : N" with no
+ * such remark: that one is held against the file length ("Length : N", the
+ * first lines of the log). */
 static int header_claims_more(SNDFILE *sf, char *line, size_t linelen)
 {
     char log[8192];
+    unsigned long long file_len = 0, ds64_data = 0;
     sf_command(sf, SFC_GET_LOG_INFO, log, (int)sizeof log);
     for (char *p = log; p && *p;) {
         char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        if ((strncmp(p, "data", 4) == 0 || strncmp(p, "SSND", 4) == 0) && n < 200) {
+        if (n < 200) {
             char buf[200];
             memcpy(buf, p, n);
             buf[n] = 0;
-            if (strstr(buf, "should be")) {
+            const char *t = buf + strspn(buf, " ");
+            if ((strncmp(buf, "data", 4) == 0 || strncmp(buf, "SSND", 4) == 0) && strstr(buf, "should be")) {
                 snprintf(line, linelen, "%s", buf);
                 return 1;
             }
+            if (!file_len) sscanf(t, "Length : %llu", &file_len);
+            if (!ds64_data) sscanf(t, "Data size : %llu", &ds64_data);
         }
         p = nl ? nl + 1 : NULL;
+    }
+    if (file_len && ds64_data > file_len) {
+        snprintf(line, linelen, "ds64 data size %llu, file length %llu", ds64_data, file_len);
+        return 1;
     }
     return 0;
 }

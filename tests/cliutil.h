@@ -49,13 +49,15 @@ static inline void write_wav(const char *name, int ch, double fs, size_t frames,
 }
 
 /* Run the binary with `args` (a shell word list); capture stdout and
- * stderr into files; return the exit code. */
+ * stderr into files; return the exit code (-1 when killed by a signal). */
 static inline int run(const char *args, char *out, size_t outn, char *err, size_t errn)
 {
     char cmd[11000], po[512], pe[512];
     path_of(po, sizeof po, "stdout.txt");
     path_of(pe, sizeof pe, "stderr.txt");
-    snprintf(cmd, sizeof cmd, "%s %s >%s 2>%s", bin, args, po, pe);
+    /* MM_TEST_WRAPPER (make test-valgrind) runs the binary under valgrind */
+    const char *wrap = getenv("MM_TEST_WRAPPER");
+    snprintf(cmd, sizeof cmd, "%s%s%s %s >%s 2>%s", wrap ? wrap : "", wrap ? " " : "", bin, args, po, pe);
     int st = system(cmd);
     FILE *f;
     if (out) {

@@ -7,7 +7,8 @@ passed=0; failed=0; failed_progs=""
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 for t in "$@"; do
     [ -e "$t" ] || continue
-    case "$t" in *.sh) cmd="sh $t";; *) cmd="$t";; esac
+    # VALGRIND (make test-valgrind) runs each test program under valgrind
+    case "$t" in *.sh) cmd="sh $t";; *) cmd="${VALGRIND:+$VALGRIND }$t";; esac
     BUILD=$BUILD $cmd >"$log" 2>&1; rc=$?
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p; s/^ok \([0-9]*\) .*/1/p' "$log" | awk '{s+=$1} END {print s+0}')
     f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p; s/^not ok \([0-9]*\) .*/1/p' "$log" | awk '{s+=$1} END {print s+0}')
