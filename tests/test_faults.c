@@ -1,0 +1,269 @@
+/*
+ * Fault injection at the edges of the command line, through the same
+ * functions the tool uses (cli/audio_in.c, cli/outfile.c):
+ *  - read errors in the middle of a file: libsndfile virtual I/O whose read
+ *    fails (returns -1) or stops early (returns 0) at every position of a
+ *    file, header included: never a "successful" analysis of part of it;
+ *  - a file that shrinks while it is read is an error; one that grows is
+ *    read to the length its header declared, no further;
+ *  - a write that fails with ENOSPC part way through an output leaves
+ *    nothing at the final path and no temporary file.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static char dir[256];
+static unsigned char *wav;     /* a 1 s stereo 16-bit WAV in memory */
+static size_t wav_len;
+static const size_t wav_frames = 44100;
+
+/* ---- a virtual file that fails on demand ---- */
+
+typedef struct vfile {
+    const unsigned char *data;
+    sf_count_t size, pos;
+    sf_count_t fail_at;   /* reads touching bytes at or past this offset fail */
+    int fail_with_error;  /* 1: read returns -1; 0: it returns 0 (early end) */
+} vfile;
+
+static sf_count_t v_len(void *u) { return ((vfile *)u)->size; }
+static sf_count_t v_seek(sf_count_t off, int whence, void *u)
+{
+    vfile *v = u;
+    sf_count_t p = (whence == SEEK_CUR ? v->pos : whence == SEEK_END ? v->size : 0) + off;
+    if (p < 0) return -1;
+    v->pos = p;
+    return p;
+}
+static sf_count_t v_read(void *dst, sf_count_t n, void *u)
+{
+    vfile *v = u;
+    if (v->pos + n > v->fail_at) {
+        /* deliver what lies before the fault, then fail */
+        sf_count_t ok = v->fail_at > v->pos ? v->fail_at - v->pos : 0;
+        if (ok == 0) return v->fail_with_error ? -1 : 0;
+        n = ok;
+    }
+    if (v->pos >= v->size) return 0;
+    if (n > v->size - v->pos) n = v->size - v->pos;
+    memcpy(dst, v->data + v->pos, (size_t)n);
+    v->pos += n;
+    return n;
+}
+static sf_count_t v_write(const void *p, sf_count_t n, void *u)
+{
+    (void)p, (void)n, (void)u;
+    return -1;
+}
+static sf_count_t v_tell(void *u) { return ((vfile *)u)->pos; }
+
+typedef struct counter {
+    uint64_t frames;
+    double sum;
+} counter;
+
+static int count_block(void *ctx, const float *const planar[], size_t frames)
+{
+    counter *c = ctx;
+    c->frames += frames;
+    for (size_t i = 0; i < frames; i++) c->sum += fabs(planar[0][i]);
+    return MM_OK;
+}
+
+/* The whole file through virtual I/O: every frame arrives. */
+static void test_virtual_io_reads_whole_file(void **state)
+{
+    (void)state;
+    vfile v = {wav, (sf_count_t)wav_len, 0, (sf_count_t)wav_len + 1, 1};
+    SF_VIRTUAL_IO io = {v_len, v_seek, v_read, v_write, v_tell};
+    cli_audio a;
+    char err[CLI_ERRLEN];
+    assert_int_equal(cli_audio_open_virtual(&a, &io, &v, err, sizeof err), 0);
+    assert_int_equal(a.info.frames, (sf_count_t)wav_frames);
+    assert_string_equal(a.encoding, "PCM_16");
+    counter c = {0, 0};
+    assert_int_equal(cli_audio_stream(&a, 1000, count_block, &c, err, sizeof err), 0);
+    assert_int_equal(c.frames, wav_frames);
+    cli_audio_close(&a);
+}
+
+/* A read fault at every 97th byte of the file, as an error and as an early
+ * end: the open fails with a reason, or the stream does, naming a read
+ * error. No fault position gives a partial analysis reported as whole. */
+static void test_virtual_io_faults_everywhere(void **state)
+{
+    (void)state;
+    int open_failed = 0, read_failed = 0;
+    for (int with_error = 0; with_error < 2; with_error++)
+        for (sf_count_t at = 0; at < (sf_count_t)wav_len; at += 97) {
+            vfile v = {wav, (sf_count_t)wav_len, 0, at, with_error};
+            SF_VIRTUAL_IO io = {v_len, v_seek, v_read, v_write, v_tell};
+            cli_audio a;
+            char err[CLI_ERRLEN] = "";
+            if (cli_audio_open_virtual(&a, &io, &v, err, sizeof err) != 0) {
+                assert_true(err[0] != 0);
+                open_failed++;
+                continue;
+            }
+            counter c = {0, 0};
+            int rc = cli_audio_stream(&a, 512, count_block, &c, err, sizeof err);
+            cli_audio_close(&a);
+            if (rc == 0) fail_msg("fault at byte %lld (%s): read %llu frames as if whole", (long long)at,
+                                  with_error ? "error" : "early end", (unsigned long long)c.frames);
+            assert_non_null(strstr(err, "read error"));
+            assert_true(c.frames < wav_frames);
+            read_failed++;
+        }
+    printf("# %d faults in the header refused at open, %d in the audio reported as read errors\n", open_failed,
+           read_failed);
+    assert_true(open_failed > 0);
+    assert_true(read_failed > 100);
+}
+
+/* ---- a real file changed while it is read ---- */
+
+typedef struct changer {
+    const char *path;
+    int shrink;    /* 1: cut the file to 10 KB; 0: append a second of audio */
+    int done;
+    uint64_t frames;
+} changer;
+
+static int change_after_first_block(void *ctx, const float *const planar[], size_t frames)
+{
+    (void)planar;
+    changer *c = ctx;
+    c->frames += frames;
+    if (!c->done) {
+        c->done = 1;
+        if (c->shrink) {
+            assert_int_equal(truncate(c->path, 10000), 0);
+        } else {
+            int fd = open(c->path, O_WRONLY | O_APPEND);
+            assert_true(fd >= 0);
+            assert_int_equal(write(fd, wav + 44, wav_len - 44), (ssize_t)(wav_len - 44));
+            close(fd);
+        }
+    }
+    return MM_OK;
+}
+
+static void test_file_changes_while_read(void **state)
+{
+    (void)state;
+    for (int shrink = 0; shrink < 2; shrink++) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/changing.wav", dir);
+        FILE *f = fopen(p, "wb");
+        assert_non_null(f);
+        fwrite(wav, 1, wav_len, f);
+        fclose(f);
+        cli_audio a;
+        char err[CLI_ERRLEN] = "";
+        assert_int_equal(cli_audio_open(&a, p, err, sizeof err), 0);
+        changer c = {p, shrink, 0, 0};
+        int rc = cli_audio_stream(&a, 4096, change_after_first_block, &c, err, sizeof err);
+        cli_audio_close(&a);
+        printf("# %s while read: %s (%llu frames)\n", shrink ? "shrunk" : "grown", rc ? err : "read",
+               (unsigned long long)c.frames);
+        if (shrink) {
+            assert_int_equal(rc, -1);
+            assert_non_null(strstr(err, "ended after"));
+            assert_true(c.frames < wav_frames);
+        } else {
+            /* the length is the header's, fixed at open: no more, no less */
+            assert_int_equal(rc, 0);
+            assert_int_equal(c.frames, wav_frames);
+        }
+    }
+}
+
+/* ---- a write that fails part way ---- */
+
+/* The disk fills up after the first part of an output: the commit fails
+ * with ENOSPC's words and nothing is left, at the final path or as a
+ * temporary. */
+static void test_output_disk_full(void **state)
+{
+    (void)state;
+    char p[512], err[CLI_ERRLEN];
+    snprintf(p, sizeof p, "%s/out.jsonl", dir);
+    cli_out o;
+    assert_int_equal(cli_out_open(&o, p, err, sizeof err), 0);
+    assert_int_equal(cli_out_write(&o, "{\"a\": 1}\n", 9), 0);
+    /* from here on the file is on a full disk */
+    int full = open("/dev/full", O_WRONLY);
+    assert_true(full >= 0);
+    assert_true(dup2(full, o.fd) == o.fd);
+    close(full);
+    assert_int_equal(cli_out_write(&o, "{\"b\": 2}\n", 9), -1);
+    assert_int_equal(cli_out_write(&o, "{\"c\": 3}\n", 9), -1); /* the failure sticks */
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s", o.tmp);
+    assert_int_equal(cli_out_commit(&o, err, sizeof err), -1);
+    printf("# %s\n", err);
+    assert_non_null(strstr(err, strerror(ENOSPC)));
+    struct stat st;
+    assert_int_not_equal(stat(p, &st), 0);
+    assert_int_not_equal(stat(tmp, &st), 0);
+    /* and when nothing fails, the whole output appears at once */
+    assert_int_equal(cli_write_output(p, "{}\n", 3, err, sizeof err), 0);
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_size, 3);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/mm-faults-XXXXXX");
+    if (!mkdtemp(dir)) return -1;
+    char p[512];
+    snprintf(p, sizeof p, "%s/src.wav", dir);
+    SF_INFO info = {0};
+    info.channels = 2;
+    info.samplerate = 44100;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+    SNDFILE *f = sf_open(p, SFM_WRITE, &info);
+    if (!f) return -1;
+    static float buf[44100 * 2];
+    for (size_t i = 0; i < wav_frames; i++) buf[2 * i] = buf[2 * i + 1] = (float)(0.5 * sin(0.05 * (double)i));
+    sf_writef_float(f, buf, (sf_count_t)wav_frames);
+    sf_close(f);
+    FILE *fp = fopen(p, "rb");
+    if (!fp) return -1;
+    fseek(fp, 0, SEEK_END);
+    wav_len = (size_t)ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    wav = malloc(wav_len);
+    if (!wav || fread(wav, 1, wav_len, fp) != wav_len) return -1;
+    fclose(fp);
+    /* the tests below rely on a plain 44-byte header */
+    return wav_len == 44 + wav_frames * 4 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(wav);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_virtual_io_reads_whole_file),
+        cmocka_unit_test(test_virtual_io_faults_everywhere),
+        cmocka_unit_test(test_file_changes_while_read),
+        cmocka_unit_test(test_output_disk_full),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
