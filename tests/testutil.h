@@ -77,4 +77,13 @@ static inline void tu_sine(float *x, size_t frames, double fs, double f, double 
 
 static inline double tu_db(double x) { return 20.0 * log10(x); }
 
+/* make test-valgrind sets MM_TEST_VALGRIND=1. Memcheck runs some 50x
+ * slower, so the slowest loops cut their repetitions (each says where);
+ * every code path still runs. */
+static inline int tu_under_valgrind(void)
+{
+    const char *v = getenv("MM_TEST_VALGRIND");
+    return v && v[0] && !(v[0] == '0' && v[1] == 0);
+}
+
 #endif
