@@ -442,7 +442,7 @@ static void test_batch_jsonl(void **state)
     /* threads change the order of the lines, not their content: -j 1 and
      * -j 2 give the same lines once sorted (the FFT plans of parallel
      * analyzers are made under the library's planner lock) */
-    char full[9000], sorted1[700], sorted2[700];
+    char full[12000], sorted1[700], sorted2[700];
     path_of(sorted1, sizeof sorted1, "sorted1.txt");
     path_of(sorted2, sizeof sorted2, "sorted2.txt");
     for (int j = 1; j <= 2; j++) {
