@@ -9,6 +9,8 @@
 #include <sndfile.h>
 
 #include "mixmaster/analyze.h"
+#include "mixmaster/check.h"
+#include "mixmaster/plot.h"
 #include "mixmaster/report.h"
 
 /* Exit codes shared by every command. */
@@ -81,6 +83,71 @@ int cli_parse_double(const char *s, double *out);
  * with a reason in err. */
 size_t cli_resample(const float *const in[], int channels, size_t frames, double in_rate, double out_rate,
                     float **out, char *err, size_t errlen);
+
+/* --report-dir (report_dir.c): figures drawn by gnuplot, written atomically. */
+typedef struct cli_report {
+    char dir[3072];
+    mm_plot_style style;
+    int gnuplot;          /* gnuplot found on PATH */
+    int drawn, failed;
+    char notice[600];     /* why plots are missing, for the page and stderr */
+} cli_report;
+
+/* Create the folder (and parents); find gnuplot. 0 or -1 with a reason. */
+int cli_report_open(cli_report *r, const char *dir, char *err, size_t errlen);
+/* "png" or "svg" (MM_PLOT_FORMAT=svg in the environment selects SVG). */
+const char *cli_report_ext(const cli_report *r);
+/* Reserve a temporary output name for figure `name`; -1 when plots are off. */
+int cli_report_temp(cli_report *r, const char *name, char *tmp, size_t tmplen);
+/* Run `script` (freed here) that draws into `tmp`, then rename it to
+ * dir/name. 0, or -1 (noted in r->notice). */
+int cli_report_draw(cli_report *r, char *script, const char *tmp, const char *name);
+/* Write dir/name atomically. */
+int cli_report_write(cli_report *r, const char *name, const char *text, char *err, size_t errlen);
+
+/* Strings that live as long as a report (report_analysis.c). */
+typedef struct cli_strpool {
+    char **s;
+    size_t n, cap;
+} cli_strpool;
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+const char *cli_sp(cli_strpool *p, const char *fmt, ...);
+void cli_sp_free(cli_strpool *p);
+/* "03-name": a figure prefix from a file's position and name, safe in paths and HTML. */
+const char *cli_report_slug(cli_strpool *sp, size_t index, const char *path);
+
+/* A bounded set of (left, right) sample pairs for the goniometer. */
+typedef struct cli_gonio {
+    double *x, *y;        /* side (R-L)/sqrt2, mid (L+R)/sqrt2 */
+    size_t n, cap;
+    uint64_t step, pos;
+} cli_gonio;
+int cli_gonio_init(cli_gonio *g, uint64_t total_frames, size_t points);
+void cli_gonio_feed(cli_gonio *g, const float *const planar[], int channels, size_t frames);
+void cli_gonio_free(cli_gonio *g);
+
+/* Figures and an HTML section for one analysed file. `prefix` names the
+ * figure files; `target_lufs` (NaN: none) is drawn on the loudness plot.
+ * Figures are appended to figs (up to max). */
+size_t cli_report_analysis_figures(cli_report *r, cli_strpool *sp, const char *prefix, const char *title,
+                                   const mm_analysis *a, const cli_gonio *g, double target_lufs,
+                                   const double *ref_mid_db, mm_html_figure *figs, size_t max);
+/* Key figures of an analysis (up to max items). */
+size_t cli_report_analysis_items(cli_strpool *sp, const mm_analysis *a, mm_html_item *items, size_t max);
+/* A bar chart of PLR, PSR and crest per file. */
+int cli_report_dynamics_figure(cli_report *r, const char *name, const char *const *names,
+                               const mm_analysis *const *a, size_t n);
+
+/* The --report-dir of analyze (report_analyze.c): figures, report.json and
+ * index.html for a batch. 0, or -1 after a one-line error on stderr. */
+int cli_analyze_report(const char *dir, const mm_file_result *res, const cli_gonio *const *gonio, size_t n,
+                       const mm_report_options *ro);
+
+/* The --report-dir of check (report_check.c). */
+int cli_check_report(const char *dir, const mm_check_config *cfg, const mm_check_file *files,
+                     const cli_gonio *const *gonio, size_t n, const mm_report_options *ro);
 
 int cli_cmd_analyze(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);

@@ -48,6 +48,7 @@ static const char usage[] =
     "                     (default 20; 0 = the whole file)\n"
     "  --no-codec         skip the codec round trip\n"
     "  --no-translation   skip the playback-device simulation\n"
+    "  --report-dir DIR   also write DIR/index.html with plots (gnuplot), DIR/report.json\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 every file passes (warnings allowed unless --strict),\n"
@@ -56,7 +57,7 @@ static const char usage[] =
 
 typedef struct opts {
     mm_check_config cfg;
-    int codec, translation;
+    int codec, translation, gonio;
     double codec_seconds;
 } opts;
 
@@ -74,6 +75,7 @@ typedef struct job {
     size_t codec_count;
     double excerpt_start_s, excerpt_s;
     mm_check_report report;
+    cli_gonio gonio;
 } job;
 
 typedef struct run {
@@ -84,11 +86,13 @@ typedef struct run {
 typedef struct feed_ctx {
     mm_analyzer *a;
     mm_translation *t;
+    cli_gonio *g;
 } feed_ctx;
 
 static int feed(void *ctx, const float *const planar[], size_t frames)
 {
     feed_ctx *f = ctx;
+    if (f->g) cli_gonio_feed(f->g, planar, 2, frames); /* set for stereo files only */
     int e = mm_analyzer_process(f->a, planar, frames);
     if (e == MM_OK && f->t) e = mm_translation_process(f->t, planar, frames);
     return e;
@@ -230,7 +234,9 @@ static void check_one(size_t i, void *ctx)
 
     mm_analyze_config acfg = mm_analyze_config_default(in.info.samplerate, in.info.channels);
     int st;
-    feed_ctx f = {mm_analyzer_create(&acfg, &st), NULL};
+    feed_ctx f = {mm_analyzer_create(&acfg, &st), NULL, NULL};
+    if (o->gonio && in.info.channels == 2 && cli_gonio_init(&j->gonio, (uint64_t)in.info.frames, 4000) == 0)
+        f.g = &j->gonio;
     if (!f.a) {
         snprintf(j->err, sizeof j->err, "cannot analyse: %s", mm_strerror(st));
         cli_audio_close(&in);
@@ -362,6 +368,7 @@ static char *slurp(const char *path, char *err, size_t errlen)
 int cli_cmd_check(int argc, char **argv)
 {
     const char *out = NULL, *format = NULL, *preset_name = NULL, *reference = NULL, *config = NULL;
+    const char *report_dir = NULL;
     int jobs_n = 1, strict = 0, list_p = 0, list_t = 0;
     mm_check_stage stage = MM_STAGE_MIX;
     opts o;
@@ -393,7 +400,8 @@ int cli_cmd_check(int argc, char **argv)
             snprintf(name, sizeof name, "%s", a);
         }
         static const char *const takes_value[] = {"-o", "--output", "--format", "-j", "--jobs", "--stage", "--preset",
-                                                  "--reference", "--set", "--config", "--codec-seconds"};
+                                                  "--reference", "--set", "--config", "--codec-seconds",
+                                                  "--report-dir"};
         int takes = 0;
         for (size_t k = 0; k < sizeof takes_value / sizeof *takes_value; k++) takes |= !strcmp(name, takes_value[k]);
         if (takes && !val) {
@@ -440,6 +448,9 @@ int cli_cmd_check(int argc, char **argv)
                 fprintf(stderr, "mixmaster check: --codec-seconds needs a number of seconds >= 0, not '%s'\n", val);
                 goto done;
             }
+        } else if (!strcmp(name, "--report-dir")) {
+            report_dir = val;
+            o.gonio = 1;
         } else if (!strcmp(name, "--no-codec")) {
             o.codec = 0;
         } else if (!strcmp(name, "--no-translation")) {
@@ -575,8 +586,17 @@ int cli_cmd_check(int argc, char **argv)
         }
         mm_report_free(doc);
     }
+    if (report_dir) {
+        const cli_gonio **gs = calloc(nfiles, sizeof *gs);
+        for (size_t i = 0; gs && i < nfiles; i++) gs[i] = &jobs[i].gonio;
+        if (!gs || cli_check_report(report_dir, &o.cfg, res, gs, nfiles, &ro) != 0) rc = CLI_EXIT_INPUT;
+        free(gs);
+    }
 done:
-    for (size_t i = 0; jobs && i < nfiles; i++) free(jobs[i].series);
+    for (size_t i = 0; jobs && i < nfiles; i++) {
+        free(jobs[i].series);
+        cli_gonio_free(&jobs[i].gonio);
+    }
     free(jobs);
     free(res);
     free(files);

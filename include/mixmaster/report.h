@@ -86,6 +86,52 @@ char *mm_report_check_text(const mm_check_config *cfg, const mm_check_file *file
  */
 int mm_check_config_read_json(mm_check_config *cfg, const char *json, char *why, size_t whylen);
 
+/* ---- HTML page ---- */
+
+/** A key figure: "Integrated" -> "-14.2 LUFS". */
+typedef struct mm_html_item {
+    const char *key;
+    const char *value;
+} mm_html_item;
+
+/** An image beside the page (a relative file name) with a caption. */
+typedef struct mm_html_figure {
+    const char *file;
+    const char *caption;
+} mm_html_figure;
+
+/** One section: a heading with an optional status badge ("pass", "warn",
+ *  "fail"), key figures, a table (ncols header cells, then nrows * ncols
+ *  cells; row_status, when given, colours each row), free lines (decisions
+ *  and their reasons, warnings), and figures. Any part may be empty. */
+typedef struct mm_html_section {
+    const char *title;
+    const char *status;
+    const mm_html_item *items;
+    size_t nitems;
+    const char *const *head;
+    size_t ncols;
+    const char *const *cells;
+    const char *const *row_status;
+    size_t nrows;
+    const char *const *notes;
+    size_t nnotes;
+    const mm_html_figure *figures;
+    size_t nfigures;
+} mm_html_section;
+
+typedef struct mm_html_page {
+    const char *title;
+    const char *subtitle;  /**< the command line, the date */
+    const char *notice;    /**< e.g. "plots skipped: gnuplot not found" */
+    const mm_html_section *sections;
+    size_t nsections;
+} mm_html_page;
+
+/** A self-contained HTML page (inline CSS, no script, no network; images
+ *  are referenced by relative name). Text is escaped. */
+char *mm_report_html(const mm_html_page *page, int *err);
+
 /** Free a string returned by a mm_report_* function. NULL is a no-op. */
 void mm_report_free(char *s);
 
