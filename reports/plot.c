@@ -64,7 +64,7 @@ static void preamble(mm__strbuf *b, const mm_plot_style *s, const char *title, c
                       s->width, s->height, s->font_size);
     mm__sb_printf(b, "set output ");
     quoted(b, out);
-    mm__sb_printf(b, "\nset encoding utf8\nset datafile missing 'NaN'\n"
+    mm__sb_printf(b, "\nset encoding utf8\n"
                      "set border 3 lw 1 lc rgb '#444444'\nset tics nomirror out\n"
                      "set grid xtics ytics lc rgb '#dddddd' lw 1 dt 1\n"
                      "set key outside right top vertical box lc rgb '#bbbbbb'\n");

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include "mixmaster/analyze.h"
+#include "mixmaster/album.h"
 #include "mixmaster/check.h"
 #include "mixmaster/translation.h"
 
@@ -85,6 +86,26 @@ char *mm_report_check_text(const mm_check_config *cfg, const mm_check_file *file
  * a one-line reason naming the key in `why`.
  */
 int mm_check_config_read_json(mm_check_config *cfg, const char *json, char *why, size_t whylen);
+
+/** One track of an album report: its analysis (or error) and figures. */
+typedef struct mm_album_file {
+    mm_file_result file;
+    const mm_album_track *track; /**< NULL when the file failed */
+} mm_album_file;
+
+/** The album report as JSON: the album figures, then per track its key
+ *  figures, deviations, warnings, suggested gain and full analysis. */
+char *mm_report_album_json(const mm_album_config *cfg, const mm_album_result *album, const mm_album_file *files,
+                           size_t count, const mm_report_options *opt, int *err);
+
+/** The album report as text: a table, one row per track, then the album. */
+char *mm_report_album_text(const mm_album_config *cfg, const mm_album_result *album, const mm_album_file *files,
+                           size_t count, int *err);
+
+/** The warnings of one track, one short line each, written into lines[]
+ *  (up to max, each up to 160 bytes); returns how many. */
+size_t mm_album_track_warnings(const mm_album_config *cfg, const mm_album_result *album, const mm_album_file *f,
+                               char lines[][160], size_t max);
 
 /* ---- HTML page ---- */
 
