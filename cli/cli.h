@@ -104,6 +104,10 @@ int cli_report_temp(cli_report *r, const char *name, char *tmp, size_t tmplen);
 int cli_report_draw(cli_report *r, char *script, const char *tmp, const char *name);
 /* Write dir/name atomically. */
 int cli_report_write(cli_report *r, const char *name, const char *text, char *err, size_t errlen);
+/* Write the JSON (NULL: it could not be built) as json_name and the page as
+ * index.html, then say on stderr where the page is (and why plots are
+ * missing, if they are). 0, or -1 after a one-line error. */
+int cli_report_finish(cli_report *r, const char *json_name, const char *json, const mm_html_page *page);
 
 /* Strings that live as long as a report (report_analysis.c). */
 typedef struct cli_strpool {

@@ -112,7 +112,7 @@ static int album_report(const char *dir, const mm_album_config *cfg, const mm_al
     double *vals = calloc(4 * n + 8, sizeof(double));
     mm_plot_line *lines = calloc(n + 2, sizeof *lines);
     double *seq = NULL;
-    char *json = NULL, *html = NULL;
+    char *json = NULL;
     mm_html_section *sec = calloc(n + 1, sizeof *sec);
     mm_html_item *items = calloc(8 * (n + 1), sizeof *items);
     const char **notes = calloc(8 * (n + 1), sizeof *notes);
@@ -262,19 +262,7 @@ static int album_report(const char *dir, const mm_album_config *cfg, const mm_al
     json = mm_report_album_json(cfg, al, files, n, ro, &e);
     mm_html_page page = {"mixmaster album", cli_sp(&sp, "%zu tracks%s%s; %s", n, cfg->preset ? ", preset " : "", cfg->preset ? cfg->preset->name : "", ro->tool ? ro->tool : "mixmaster"),
                          r.notice[0] ? r.notice : NULL, sec, n + 1};
-    html = mm_report_html(&page, &e);
-    if (!json || !html) {
-        fprintf(stderr, "mixmaster: %s: cannot build the report: %s\n", dir, mm_strerror(e));
-        goto out;
-    }
-    if (cli_report_write(&r, "album.json", json, err, sizeof err) != 0 ||
-        cli_report_write(&r, "index.html", html, err, sizeof err) != 0) {
-        fprintf(stderr, "mixmaster: %s: %s\n", dir, err);
-        goto out;
-    }
-    if (r.notice[0]) fprintf(stderr, "mixmaster: %s\n", r.notice);
-    fprintf(stderr, "mixmaster: report: %s/index.html\n", dir);
-    rc = 0;
+    rc = cli_report_finish(&r, "album.json", json, &page);
 out:
     free(labels);
     free(vals);
@@ -284,7 +272,6 @@ out:
     free(items);
     free(notes);
     mm_report_free(json);
-    mm_report_free(html);
     cli_sp_free(&sp);
     return rc;
 }
