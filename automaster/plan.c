@@ -16,6 +16,15 @@
 /* Width changes are kept within +-6 dB of side level: beyond that a
  * master's image changes character rather than width. */
 #define WIDTH_RANGE_DB 6.0
+/* A side band more than this below the mix's mid band in the same band is
+ * left alone: boosting it would raise noise and leakage, not a real side
+ * signal (a centred bass typically has its side 60 dB down). */
+#define SIDE_FLOOR_BELOW_MID_DB 40.0
+/* The low end is never made wider than a side/mid ratio of -10 dB below
+ * mono_below_hz: correlation stays near 0.8 or more there (DOMAIN.md 2:
+ * "below about 120 Hz, correlation should be 0.5 or more with little side
+ * energy"). */
+#define LOW_SIDE_MID_MAX_DB (-10.0)
 /* The distance is judged over 31.5 Hz - 16 kHz (DOMAIN.md section 4). */
 #define DIST_LOW_HZ 31.5
 #define DIST_HIGH_HZ 16000.0
@@ -212,9 +221,14 @@ int mm_master_decide(mm_master_plan *p, const mm_analysis *mix, const mm_analysi
         if (has(p->mix_side_mid_db) && has(p->target_side_mid_db))
             w_raw = p->target_side_mid_db.value - p->mix_side_mid_db.value;
         p->side_gain_db = clampd(w_raw, -WIDTH_RANGE_DB, WIDTH_RANGE_DB) * o.amount;
+        /* below mono_below_hz the side may rise only toward a reference
+         * that is wider there, and never past LOW_SIDE_MID_MAX_DB; a preset
+         * never widens the low end */
         double dlow = 0.0;
-        if (has(p->mix_side_mid_low_db) && has(p->target_side_mid_low_db))
+        if (ref && has(p->mix_side_mid_low_db) && has(p->target_side_mid_low_db)) {
             dlow = p->target_side_mid_low_db.value - p->mix_side_mid_low_db.value;
+            dlow = fmin(dlow, LOW_SIDE_MID_MAX_DB - p->mix_side_mid_low_db.value);
+        }
         p->low_side_cap_db = (dlow > 0.0 ? dlow : 0.0) * o.amount;
     } else {
         p->mix_side_mid_db = p->target_side_mid_db = none(MM_REASON_NOT_STEREO);
@@ -237,6 +251,11 @@ int mm_master_decide(mm_master_plan *p, const mm_analysis *mix, const mm_analysi
         dmid[b] = hmid[b] ? bd->mid_diff_db.value : 0.0;
         /* the side EQ carries what the broadband width change does not */
         dside[b] = hside[b] ? bd->side_diff_db.value - w_raw : 0.0;
+        /* a side band at the mix's noise floor gets no EQ of its own */
+        if (hside[b] && (!has(bd->mix_mid_db) || bd->mix_side_db.value < bd->mix_mid_db.value - SIDE_FLOOR_BELOW_MID_DB)) {
+            hside[b] = 0;
+            dside[b] = 0.0;
+        }
     }
     smooth_bands(smid, dmid, hmid, o.smoothing_octaves);
     smooth_bands(sside, dside, hside, o.smoothing_octaves);
