@@ -62,9 +62,10 @@ mm_master_options mm_master_options_default(void)
     mm_master_options o;
     o.amount = 1.0;
     o.eq_range_db = 9.0;
-    /* half-width 2/3 octave: neighbours weigh 1/2, the next 0 - an EQ
-     * smoother than the 1/3-octave measurement it comes from */
-    o.smoothing_octaves = 2.0 / 3.0;
+    /* triangular window of half-width 1/2 octave: the 1/3-octave neighbours
+     * weigh 1/3 of the centre, so single-band notches and peaks of the
+     * measurement are softened but broad shapes are followed exactly */
+    o.smoothing_octaves = 0.5;
     o.ceiling_dbtp = NAN;
     o.bits = 24;
     o.lossy_output = 0;
@@ -251,8 +252,11 @@ int mm_master_decide(mm_master_plan *p, const mm_analysis *mix, const mm_analysi
         dmid[b] = hmid[b] ? bd->mid_diff_db.value : 0.0;
         /* the side EQ carries what the broadband width change does not */
         dside[b] = hside[b] ? bd->side_diff_db.value - w_raw : 0.0;
-        /* a side band at the mix's noise floor gets no EQ of its own */
-        if (hside[b] && (!has(bd->mix_mid_db) || bd->mix_side_db.value < bd->mix_mid_db.value - SIDE_FLOOR_BELOW_MID_DB)) {
+        /* against the generic preset curve, a side band at the mix's noise
+         * floor gets no EQ of its own (a reference, being real programme,
+         * is followed even there: a cut or a boost of a masked band is
+         * harmless, and the range limit bounds it) */
+        if (hside[b] && preset && (!has(bd->mix_mid_db) || bd->mix_side_db.value < bd->mix_mid_db.value - SIDE_FLOOR_BELOW_MID_DB)) {
             hside[b] = 0;
             dside[b] = 0.0;
         }

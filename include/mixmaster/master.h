@@ -122,7 +122,7 @@ typedef struct mm_master_plan {
 typedef struct mm_master_options {
     double amount;              /**< 0..1, default 1 */
     double eq_range_db;         /**< 0..24, default 9 */
-    double smoothing_octaves;   /**< triangular window half-width, 0..2; default 2/3 */
+    double smoothing_octaves;   /**< triangular window half-width, 0..2; default 1/2 */
     double ceiling_dbtp;        /**< NaN (default): decide; else -20..0 */
     int bits;                   /**< 16, 24 (default) or 32 (float) */
     int lossy_output;           /**< the output is a lossy codec (ceiling -2, no dither) */
