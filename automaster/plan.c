@@ -400,3 +400,25 @@ int mm_master_distance(const mm_master_plan *p, const mm_analysis *a, mm_measure
     if (side_db) memcpy(side_db, sd, sizeof sd);
     return MM_OK;
 }
+
+double mm_master_plan_eq_loudness_db(const mm_master_plan *p)
+{
+    if (!p) return 0.0;
+    /* stereo loudness sums L^2 + R^2 = 2 (M^2 + S^2): mid and side add */
+    double num = 0.0, den = 0.0;
+    for (int b = 0; b < MM_MASTER_BANDS; b++) {
+        const mm_master_band *bd = &p->band[b];
+        double k = kweight_power(bd->hz);
+        if (has(bd->mix_mid_db)) {
+            double e = k * pow(10.0, bd->mix_mid_db.value / 10.0);
+            den += e;
+            num += e * pow(10.0, bd->mid_gain_db / 10.0);
+        }
+        if (p->stereo && has(bd->mix_side_db)) {
+            double e = k * pow(10.0, bd->mix_side_db.value / 10.0);
+            den += e;
+            num += e * pow(10.0, bd->side_gain_db / 10.0);
+        }
+    }
+    return (num > 0.0 && den > 0.0) ? 10.0 * log10(num / den) : 0.0;
+}

@@ -32,6 +32,12 @@
  * with the gain corrected (the issue asks for 0.5 LU; this leaves room). */
 #define RENDER_TOLERANCE_LU 0.2
 #define MAX_RENDERS 3
+/* See the probe decision in cli_cmd_master. */
+#define PROBE_MARGIN_DB 1.0
+
+/* The probe pass: returns 0, or -1 after printing the error. */
+static int probe_pass(mm_master_chain *chain, const char *mix, int nch, size_t latency, float **zero, int quiet,
+                      double *gain, double *slope);
 
 static const char usage[] =
     "usage: mixmaster master MIX (--reference REF | --preset NAME | --plan P) -o OUT\n"
@@ -208,12 +214,13 @@ static int emit(render_ctx *r, size_t off, size_t k)
         if (cl > 0) r->clamped += cl;
         const int shift = 32 - r->bits;
         const float inv = (float)ldexp(1.0, -(r->bits - 1));
-        size_t n = k * (size_t)r->nch;
-        for (size_t i = 0; i < n; i++) {
-            int32_t v = r->ints[i];
-            p[i % (size_t)r->nch][i / (size_t)r->nch] = (float)v * inv; /* what the file holds */
-            r->ints[i] = (int32_t)((uint32_t)v << shift);
-        }
+        for (size_t i = 0; i < k; i++)
+            for (int c = 0; c < r->nch; c++) {
+                size_t j = i * (size_t)r->nch + (size_t)c;
+                int32_t v = r->ints[j];
+                p[c][i] = (float)v * inv; /* what the file holds */
+                r->ints[j] = (int32_t)((uint32_t)v << shift);
+            }
         if (sf_writef_int(r->sf, r->ints, (sf_count_t)k) != (sf_count_t)k) r->write_failed = 1;
     }
     if (r->write_failed) return MM_ERR_IO;
@@ -267,6 +274,25 @@ static char *temp_next_to(const char *path, char *err, size_t errlen)
 }
 
 /* ---------------------------------------------------------------------- */
+
+static int probe_pass(mm_master_chain *chain, const char *mix, int nch, size_t latency, float **zero, int quiet,
+                      double *gain, double *slope)
+{
+    char err[CLI_ERRLEN];
+    cli_audio in;
+    mm_master_chain_reset(chain);
+    if (cli_audio_open(&in, mix, err, sizeof err) != 0 ||
+        cli_audio_stream(&in, BLOCK, feed_probe, chain, err, sizeof err) != 0) {
+        fprintf(stderr, "mixmaster: %s: %s\n", mix, err);
+        cli_audio_close(&in);
+        return -1;
+    }
+    cli_audio_close(&in);
+    feed_zeros(feed_probe, chain, nch, latency, zero);
+    if (mm_master_chain_probe_gain(chain, gain, slope) == MM_ERR_NO_VALUE && !quiet)
+        fprintf(stderr, "mixmaster: %s: warning: the target loudness is out of reach under the ceiling\n", mix);
+    return 0;
+}
 
 static void print_line(const char *label, const mm_analysis *a, const mm_master_plan *p)
 {
@@ -543,19 +569,17 @@ int cli_cmd_master(int argc, char **argv)
     }
     size_t latency = mm_master_chain_latency(chain);
     cli_audio in;
-    if (cli_audio_open(&in, o.mix, err, sizeof err) != 0 ||
-        cli_audio_stream(&in, BLOCK, feed_probe, chain, err, sizeof err) != 0) {
-        fprintf(stderr, "mixmaster: %s: %s\n", o.mix, err);
-        cli_audio_close(&in);
-        goto done;
-    }
-    cli_audio_close(&in);
-    feed_zeros(feed_probe, chain, nch, latency, zero);
-    double gain = plan.gain_db, slope = 1.0;
-    if (mm_master_chain_probe_gain(chain, &gain, &slope) == MM_ERR_NO_VALUE && !o.quiet)
-        fprintf(stderr, "mixmaster: %s: warning: the target loudness is out of reach under the ceiling\n", o.mix);
-    int passes = 1;
-
+    /* Without limiting and compression the loudness follows from the plan
+     * (gain minus what the EQ adds); the probe pass is needed only when the
+     * limiter may work: when the mix's true peak, raised by the gain and
+     * the largest EQ boost, comes within PROBE_MARGIN_DB of the ceiling. */
+    double gain = plan.gain_db - mm_master_plan_eq_loudness_db(&plan), slope = 1.0;
+    double boost = 0.0;
+    for (int b = 0; b < MM_MASTER_BANDS; b++) boost = fmax(boost, fmax(plan.band[b].mid_gain_db, plan.band[b].side_gain_db));
+    int probed = 0;
+    int need_probe = plan.compressor || mix.true_peak_dbtp.reason != MM_REASON_NONE ||
+                     mix.true_peak_dbtp.value + gain + boost > plan.ceiling_dbtp - PROBE_MARGIN_DB;
+    int passes = 1; /* passes over the mix: the analysis, probes, renders */
     /* 3. render (again if the loudness misses) */
     tmp = temp_next_to(o.out, err, sizeof err);
     if (!tmp) {
@@ -563,7 +587,6 @@ int cli_cmd_master(int argc, char **argv)
         goto done;
     }
     mm_analyze_config ac = mm_master_analyze_config(fs, nch);
-    ac.true_peak_oversample = 8;
     after_an = mm_analyzer_create(&ac, &st);
     if (!after_an) {
         fprintf(stderr, "mixmaster: %s: %s\n", o.mix, mm_strerror(st));
@@ -578,6 +601,11 @@ int cli_cmd_master(int argc, char **argv)
             fprintf(stderr, "mixmaster: %s: %s\n", o.mix, mm_strerror(st));
             goto done;
         }
+    }
+    if (need_probe) {
+        if (probe_pass(chain, o.mix, nch, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
+        probed = 1;
+        passes++;
     }
     render_ctx r;
     for (int attempt = 0;; attempt++) {
@@ -633,10 +661,17 @@ int cli_cmd_master(int argc, char **argv)
         passes++;
         double miss = after.integrated_lufs.reason == MM_REASON_NONE ? plan.target_lufs - after.integrated_lufs.value : 0.0;
         if (fabs(miss) <= RENDER_TOLERANCE_LU || attempt + 1 >= MAX_RENDERS) break;
-        /* the limiter flattens the gain-to-loudness curve: follow its slope */
-        gain += miss / (slope > 0.3 ? slope : 0.3);
         sf_close(sf);
         sf = NULL;
+        if (!probed) {
+            /* the limiter (or the estimate) missed: measure it properly */
+            if (probe_pass(chain, o.mix, nch, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
+            probed = 1;
+            passes++;
+        } else {
+            /* the limiter flattens the gain-to-loudness curve: follow its slope */
+            gain += miss / (slope > 0.3 ? slope : 0.3);
+        }
     }
     sf_write_sync(sf);
     if (sf_close(sf) != 0) {

@@ -85,15 +85,43 @@ double mm_dither_shaping_db(const mm_dither *d, double hz)
     return 10.0 * log10(re * re + im * im);
 }
 
-/* xorshift32, uniform in [-1/2, 1/2) */
-static inline double uni(uint32_t *s)
+/* xorshift32: the sum of two uniforms in [-1/2, 1/2) from one 64-bit
+ * step would need a wider state; two 32-bit steps keep the generator the
+ * one the header documents. Returns u1 + u2 in LSB. */
+static inline double tpdf(uint32_t *s)
 {
     uint32_t x = *s;
     x ^= x << 13;
     x ^= x >> 17;
     x ^= x << 5;
-    *s = x;
-    return (double)x * (1.0 / 4294967296.0) - 0.5;
+    uint32_t y = x;
+    y ^= y << 13;
+    y ^= y >> 17;
+    y ^= y << 5;
+    *s = y;
+    return ((double)x + (double)y) * (1.0 / 4294967296.0) - 1.0;
+}
+
+/* White TPDF (or plain rounding): no feedback state. Cloned so that floor()
+ * becomes one instruction where the CPU has it. */
+MM_TARGET_CLONES
+static long quantise_white(int32_t *MM_RESTRICT out, const float *const in[], int nch, size_t frames, double scale,
+                           double lo, double hi, int dith, uint32_t *state)
+{
+    uint32_t rng = *state;
+    long clamped = 0;
+    for (size_t n = 0; n < frames; n++) {
+        for (int c = 0; c < nch; c++) {
+            float xf = in[c][n];
+            double v = fabsf(xf) <= FLT_MAX ? (double)xf * scale : 0.0;
+            double y = floor(v + (dith ? tpdf(&rng) : 0.0) + 0.5);
+            if (y < lo) { y = lo; clamped++; }
+            if (y > hi) { y = hi; clamped++; }
+            out[n * (size_t)nch + (size_t)c] = (int32_t)y;
+        }
+    }
+    *state = rng;
+    return clamped;
 }
 
 long mm_dither_process(mm_dither *d, int32_t *out, const float *const in[], size_t frames)
@@ -103,26 +131,23 @@ long mm_dither_process(mm_dither *d, int32_t *out, const float *const in[], size
     const double scale = d->scale, lo = d->lo, hi = d->hi;
     uint32_t rng = d->rng;
     long clamped = 0;
+    if (!shaped) return quantise_white(out, in, nch, frames, scale, lo, hi, dith, &d->rng);
     for (size_t n = 0; n < frames; n++) {
         for (int c = 0; c < nch; c++) {
             float xf = in[c][n];
             double v = fabsf(xf) <= FLT_MAX ? (double)xf * scale : 0.0;
             double *e = d->err[c];
-            if (shaped)
-                for (int k = 0; k < MM_DITHER_SHAPING_TAPS; k++) v -= e_weighted[k] * e[k];
-            double t = dith ? uni(&rng) + uni(&rng) : 0.0;
-            double y = floor(v + t + 0.5);
+            for (int k = 0; k < MM_DITHER_SHAPING_TAPS; k++) v -= e_weighted[k] * e[k];
+            double y = floor(v + (dith ? tpdf(&rng) : 0.0) + 0.5);
             if (y < lo) { y = lo; clamped++; }
             if (y > hi) { y = hi; clamped++; }
-            if (shaped) {
-                /* a clamped sample's error is not fed back in full: it would
-                 * ring the filter for the samples that follow */
-                double en = y - v;
-                if (en > 2.0) en = 2.0;
-                if (en < -2.0) en = -2.0;
-                memmove(e + 1, e, (MM_DITHER_SHAPING_TAPS - 1) * sizeof(double));
-                e[0] = en;
-            }
+            /* a clamped sample's error is not fed back in full: it would
+             * ring the filter for the samples that follow */
+            double en = y - v;
+            if (en > 2.0) en = 2.0;
+            if (en < -2.0) en = -2.0;
+            memmove(e + 1, e, (MM_DITHER_SHAPING_TAPS - 1) * sizeof(double));
+            e[0] = en;
             out[n * (size_t)nch + (size_t)c] = (int32_t)y;
         }
     }

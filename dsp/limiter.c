@@ -54,6 +54,7 @@ struct mm_limiter {
     mm_limiter_config cfg;
     int nch;
     float coef[LIM_TP_PHASES * LIM_TP_TAPS];
+    double l1;           /* largest sum |coef| of a phase: |y| <= l1 max |x| */
     float *hist[LIM_MAX_CHANNELS]; /* TAPS-1 history + LIM_CHUNK new samples */
     size_t D, L, latency;
     double cth;          /* linear detection ceiling */
@@ -78,6 +79,7 @@ struct mm_limiter {
     double r_prev, g;
     double min_gain;
     unsigned long long limited;
+    unsigned long long ones;  /* consecutive frames with q = 1 just processed */
 };
 
 mm_limiter_config mm_limiter_config_default(double sample_rate, int channels)
@@ -151,7 +153,7 @@ static void detect(float *MM_RESTRICT dst, const float *MM_RESTRICT src, const f
         for (size_t i = 0; i < n; i++) {
             const float *MM_RESTRICT s = src + i;
             float a0 = r[0] * s[0], a1 = r[1] * s[1], a2 = r[2] * s[2], a3 = r[3] * s[3];
-            LIM_UNROLL(12)
+            LIM_UNROLL(16)
             for (int j = 4; j < LIM_TP_TAPS; j += 4) {
                 a0 += r[j] * s[j];
                 a1 += r[j + 1] * s[j + 1];
@@ -162,6 +164,49 @@ static void detect(float *MM_RESTRICT dst, const float *MM_RESTRICT src, const f
             dst[i] = y > dst[i] ? y : dst[i];
         }
     }
+}
+
+/*
+ * detect() only where a peak could reach the ceiling. An interpolated value
+ * is a sum of LIM_TP_TAPS samples weighted by one phase, so it is at most
+ * l1 times their largest magnitude; a block of DETECT_BLOCK outputs whose
+ * taps all lie below cth / l1 needs no interpolation (its gain is 1 either
+ * way) and gets the sample magnitudes. Control-rate work: a block maximum
+ * costs one comparison per sample against 448 multiply-adds.
+ * IN src[0, n+TAPS-2]  OUT dst[0, n-1]
+ */
+#define DETECT_BLOCK 16u
+static void detect_sparse(const mm_limiter *l, float *dst, const float *src, size_t n)
+{
+    /* block maxima of the source, then the largest over the blocks a group
+     * of outputs reads (outputs [i0, i0+16) read src[i0, i0+16+TAPS-2]) */
+    enum { NB = (LIM_CHUNK + LIM_TP_TAPS) / DETECT_BLOCK + 2, SPAN = (LIM_TP_TAPS - 1) / DETECT_BLOCK + 1 };
+    float bm[NB];
+    const size_t m = n + LIM_TP_TAPS - 1, nb = (m + DETECT_BLOCK - 1) / DETECT_BLOCK;
+    for (size_t b = 0; b < nb; b++) {
+        float mx = 0.0f;
+        size_t e = (b + 1) * DETECT_BLOCK < m ? (b + 1) * DETECT_BLOCK : m;
+        for (size_t j = b * DETECT_BLOCK; j < e; j++) mx = fabsf(src[j]) > mx ? fabsf(src[j]) : mx;
+        bm[b] = mx;
+    }
+    const float safe = (float)(l->cth / l->l1);
+    size_t run = 0; /* start of the pending run of blocks that need detect() */
+    int pending = 0;
+    for (size_t i0 = 0, b = 0; i0 < n; i0 += DETECT_BLOCK, b++) {
+        size_t k = n - i0 < DETECT_BLOCK ? n - i0 : DETECT_BLOCK;
+        float mx = 0.0f;
+        for (size_t j = b; j <= b + SPAN && j < nb; j++) mx = bm[j] > mx ? bm[j] : mx;
+        if (mx < safe) {
+            /* runs are detected in one call: the kernel vectorises over frames */
+            if (pending) detect(dst + run, src + run, l->coef, i0 - run);
+            pending = 0;
+            for (size_t j = 0; j < k; j++) dst[i0 + j] = fabsf(src[i0 + j + LIM_TP_TAPS / 2 - 1]);
+        } else if (!pending) {
+            pending = 1;
+            run = i0;
+        }
+    }
+    if (pending) detect(dst + run, src + run, l->coef, n - run);
 }
 
 void mm_limiter_destroy(mm_limiter *l)
@@ -187,6 +232,11 @@ mm_limiter *mm_limiter_create(const mm_limiter_config *cfg, int *err)
     l->cfg = *cfg;
     l->nch = cfg->channels;
     design_detector(l->coef);
+    for (int q = 0; q < LIM_TP_PHASES; q++) {
+        double a = 0.0;
+        for (int j = 0; j < LIM_TP_TAPS; j++) a += fabs(l->coef[q * LIM_TP_TAPS + j]);
+        if (a > l->l1) l->l1 = a;
+    }
     /* output i of the detector describes frame (newest - TAPS/2) */
     l->D = LIM_TP_LATENCY;
     l->L = (size_t)floor(cfg->lookahead_ms * 1e-3 * cfg->sample_rate + 0.5);
@@ -254,6 +304,7 @@ void mm_limiter_reset(mm_limiter *l)
     l->g = 1.0;
     l->min_gain = 1.0;
     l->limited = 0;
+    l->ones = 0;
 }
 
 size_t mm_limiter_latency(const mm_limiter *l) { return l ? l->latency : 0; }
@@ -290,20 +341,42 @@ static void process_chunk(mm_limiter *l, float *const out[], const float *const 
             cl[i] = v;
             dl[(l->wpos + i) & dmask] = v;
         }
-        detect(l->fpeak[c], l->hist[c], l->coef, n);
+        detect_sparse(l, l->fpeak[c], l->hist[c], n);
         memmove(l->hist[c], l->hist[c] + n, (LIM_TP_TAPS - 1) * sizeof(float));
     }
+    /* Idle: every window holds only ones and the gain is 1, and nothing in
+     * this chunk needs reduction. The per-frame recursion would leave all
+     * state as it is (the deque keeps one entry, now the newest), so copy. */
+    if (l->g == 1.0 && l->ones >= (unsigned long long)(L + L1 + L2)) {
+        float pmax = 0.0f;
+        for (int c = 0; c < nch; c++)
+            for (size_t i = 0; i < n; i++) pmax = l->fpeak[c][i] > pmax ? l->fpeak[c][i] : pmax;
+        if ((double)pmax <= l->cth) {
+            for (int c = 0; c < nch; c++)
+                for (size_t i = 0; i < n; i++) out[c][off + i] = l->delay[c][(l->wpos + i - lat) & dmask];
+            l->u += (long long)n;
+            l->dq_head = 0;
+            l->dq_tail = 1;
+            l->dq_val[0] = 1.0;
+            l->dq_idx[0] = l->u - 1;
+            l->r_prev = 1.0;
+            l->ones += n;
+            l->wpos = (l->wpos + n) & dmask;
+            return;
+        }
+    }
     /* copy back variables at the end */
-    const double cth = l->cth, rel = l->rel, inv1 = 1.0 / (double)L1, inv2 = 1.0 / (double)L2;
+    const double cth = l->cth, rel = l->rel;
     double r_prev = l->r_prev, g = l->g, msum = l->msum, bsum = l->bsum, min_gain = l->min_gain;
     size_t head = l->dq_head, tail = l->dq_tail, mpos = l->mpos, bpos = l->bpos;
     long long u = l->u;
-    unsigned long long limited = l->limited;
+    unsigned long long limited = l->limited, ones = l->ones;
     for (size_t i = 0; i < n; i++, u++) {
         float pk = l->fpeak[0][i];
         for (int c = 1; c < nch; c++) pk = l->fpeak[c][i] > pk ? l->fpeak[c][i] : pk;
         double r = (double)pk > cth ? cth / (double)pk : 1.0;
         double q = r < r_prev ? r : r_prev;
+        ones = q == 1.0 ? ones + 1 : 0;
         r_prev = r;
         while (tail != head && l->dq_val[(tail - 1) & qmask] >= q) tail--;
         l->dq_val[tail & qmask] = q;
@@ -314,12 +387,14 @@ static void process_chunk(mm_limiter *l, float *const out[], const float *const 
         msum += m - l->mring[mpos];
         l->mring[mpos] = m;
         mpos = mpos + 1 == L1 ? 0 : mpos + 1;
-        double b1 = msum * inv1;
+        double b1 = msum / (double)L1; /* exactly 1 when all are 1 */
         bsum += b1 - l->bring[bpos];
         l->bring[bpos] = b1;
         bpos = bpos + 1 == L2 ? 0 : bpos + 1;
-        double b = bsum * inv2;
-        g = b <= g ? b : g + (b - g) * rel;
+        double b = bsum / (double)L2;
+        /* release; the last 1e-9 is taken at once so the gain can become
+         * exactly 1 again (the idle path above needs it) */
+        g = b <= g ? b : (b - g < 1e-9 ? b : g + (b - g) * rel);
         if (g < min_gain) min_gain = g;
         limited += g < LIM_ACTIVE;
         size_t rd = (l->wpos + i - lat) & dmask;
@@ -342,6 +417,7 @@ static void process_chunk(mm_limiter *l, float *const out[], const float *const 
     l->mpos = mpos;
     l->u = u;
     l->limited = limited;
+    l->ones = ones;
     l->wpos = (l->wpos + n) & dmask;
 }
 

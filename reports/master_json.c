@@ -441,7 +441,7 @@ char *mm_master_report_json(const mm_master_result *r, const char *tool, int *er
     add_num(res, "gain_db", r->gain_db, 3);
     add_num(res, "limiter_max_reduction_db", r->limiter_max_reduction_db, 2);
     add_num(res, "compressor_max_reduction_db", r->compressor_max_reduction_db, 2);
-    cJSON_AddNumberToObject(res, "passes", r->render_passes);
+    cJSON_AddNumberToObject(res, "passes_over_mix", r->render_passes);
     cJSON_AddNumberToObject(res, "latency_frames", (double)r->latency_frames);
     cJSON_AddNumberToObject(res, "clamped_samples", (double)r->clamped_samples);
 

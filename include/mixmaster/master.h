@@ -146,6 +146,13 @@ int mm_master_decide(mm_master_plan *plan, const mm_analysis *mix, const mm_anal
  *  MM_ERR_INVALID_ARG. `field` (may be NULL) receives the first bad one. */
 int mm_master_plan_validate(const mm_master_plan *plan, const char **field);
 
+/** The loudness change the plan's match EQ makes on the mix, dB, predicted
+ *  from the mix's band levels and the band gains, K-weighted (BS.1770-4).
+ *  Without limiting or compression, plan.gain_db minus this reaches the
+ *  target; the command line renders once with it when the limiter is not
+ *  expected to work, and falls back to the probe when that misses. */
+double mm_master_plan_eq_loudness_db(const mm_master_plan *plan);
+
 /** The remaining mid and side 1/3-octave distance of an analysis to the
  *  plan's target: RMS over the bands from 31.5 Hz to 16 kHz of
  *  (analysis band - target band), each set of bands shifted by its mean

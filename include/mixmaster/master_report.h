@@ -57,7 +57,7 @@ typedef struct mm_master_result {
     double gain_db;                 /**< gain before the limiter, as rendered */
     double limiter_max_reduction_db;
     double compressor_max_reduction_db;
-    int render_passes;              /**< probe and render passes over the mix */
+    int render_passes;              /**< passes over the mix: analysis, probe, renders */
     size_t latency_frames;          /**< chain latency, compensated */
     long clamped_samples;           /**< samples clamped by the word length */
 } mm_master_result;
