@@ -398,6 +398,44 @@ static void test_probe(void **state)
     audio_free(&out);
 }
 
+/* A loud, limited reference (the mix mastered to the cd preset, PLR ~8 dB)
+ * asks for the compressor: the mix's PLR is 6 dB higher. The master then
+ * comes out closer to the reference's dynamics and loudness. */
+static void test_compressor_path(void **state)
+{
+    (void)state;
+    mm_analysis mix = analyse(&g_mix, 0);
+    mm_master_plan cdp;
+    assert_int_equal(mm_master_decide(&cdp, &mix, NULL, NULL, mm_preset_find("cd"), NULL), MM_OK);
+    audio loud = master(&g_mix, &cdp, NULL, NULL);
+    mm_analysis ref = analyse(&loud, 0);
+    mm_master_plan plan;
+    assert_int_equal(mm_master_decide(&plan, &mix, &ref, "loud.wav", NULL, NULL), MM_OK);
+    printf("# compressor: mix PLR %.2f dB, reference PLR %.2f dB -> ratio %.2f at %.1f dBFS\n", plan.mix_plr_db.value,
+           plan.target_plr_db.value, plan.comp_ratio, plan.comp_threshold_db);
+    assert_int_equal(plan.compressor, 1);
+    assert_true(plan.comp_ratio > 1.5);
+    assert_near(plan.ceiling_dbtp, -2.0, 0); /* the reference is louder than -14 LUFS */
+    int st;
+    mm_master_chain *ch = mm_master_chain_create(&plan, g_mix.fs, 2, &st);
+    size_t lat = mm_master_chain_latency(ch);
+    audio pad = audio_new(g_mix.frames + lat, 2, g_mix.fs), out = audio_new(g_mix.frames + lat, 2, g_mix.fs);
+    for (int c = 0; c < 2; c++) memcpy(pad.ch[c], g_mix.ch[c], g_mix.frames * sizeof(float));
+    mm_master_chain_process(ch, out.ch, (const float *const *)pad.ch, pad.frames);
+    double red = mm_master_chain_compressor_max_db(ch);
+    mm_master_chain_destroy(ch);
+    audio_free(&pad);
+    audio_free(&out);
+    assert_true(red > 1.0);
+    audio m = master(&g_mix, &plan, NULL, NULL);
+    mm_analysis r = analyse(&m, 0);
+    printf("# compressor: largest reduction %.1f dB; master PLR %.2f dB\n", red, r.plr_db.value);
+    assert_true(r.plr_db.value < mix.plr_db.value - 3.0);
+    check_master(&m, &plan, "compressed");
+    audio_free(&m);
+    audio_free(&loud);
+}
+
 int main(void)
 {
     tu_seed_init("test_master");
@@ -407,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_different_mix),
         cmocka_unit_test(test_presets),
         cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_compressor_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -170,7 +170,7 @@ static void test_compressor_trigger(void **state)
     mm_master_decide(&p, &far_mix, &ref, "ref", NULL, NULL);
     assert_int_equal(p.compressor, 1);
     assert_near(p.comp_ratio, 2.5, 1e-12); /* 1 + min(9/6, 1.5) */
-    assert_near(p.comp_threshold_db, -14.0, 1e-12); /* mix loudness + 6 */
+    assert_near(p.comp_threshold_db, -16.0, 1e-12); /* mix loudness + 4 */
     /* preset: the target PLR is ceiling - loudness */
     mm_master_decide(&p, &far_mix, NULL, NULL, mm_preset_find("apple"), NULL);
     assert_near(p.target_plr_db.value, -1.0 - (-16.0), 1e-12);
