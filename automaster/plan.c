@@ -25,6 +25,9 @@
  * "below about 120 Hz, correlation should be 0.5 or more with little side
  * energy"). */
 #define LOW_SIDE_MID_MAX_DB (-10.0)
+/* In the distance, side below the mid by more than this is inaudible and
+ * counts as this floor (see mm_master_distance). */
+#define SIDE_DISTANCE_FLOOR_DB 60.0
 /* The distance is judged over 31.5 Hz - 16 kHz (DOMAIN.md section 4). */
 #define DIST_LOW_HZ 31.5
 #define DIST_HIGH_HZ 16000.0
@@ -370,11 +373,26 @@ int mm_master_distance(const mm_master_plan *p, const mm_analysis *a, mm_measure
         md[b] = (has(a->mid_band_db[b]) && has(bd->target_mid_db))
                     ? ok(a->mid_band_db[b].value - bd->target_mid_db.value)
                     : none(has(a->mid_band_db[b]) ? bd->target_mid_db.reason : a->mid_band_db[b].reason);
-        int st = a->channels == 2 && has(a->side_band_db[b]) && has(bd->target_side_db);
-        sd[b] = st ? ok(a->side_band_db[b].value - bd->target_side_db.value)
-                   : none(a->channels != 2 ? MM_REASON_NOT_STEREO
-                                           : has(a->side_band_db[b]) ? bd->target_side_db.reason
-                                                                     : a->side_band_db[b].reason);
+        /* side levels more than SIDE_DISTANCE_FLOOR_DB under the mid of the
+         * same band count as that floor (silence and dither noise included):
+         * the side is inaudible there, and a mono signal would otherwise
+         * read either no distance or one of 100 dB from dither alone */
+        double as = 0.0, ts = 0.0;
+        int ha = 0, ht = 0;
+        if (a->channels == 2 && has(a->mid_band_db[b])) {
+            double fl = a->mid_band_db[b].value - SIDE_DISTANCE_FLOOR_DB;
+            as = has(a->side_band_db[b]) && a->side_band_db[b].value > fl ? a->side_band_db[b].value : fl;
+            ha = 1;
+        }
+        if (has(bd->target_mid_db) && bd->target_side_db.reason != MM_REASON_NOT_STEREO) {
+            double fl = bd->target_mid_db.value - SIDE_DISTANCE_FLOOR_DB;
+            ts = has(bd->target_side_db) && bd->target_side_db.value > fl ? bd->target_side_db.value : fl;
+            ht = 1;
+        }
+        sd[b] = (ha && ht) ? ok(as - ts)
+                           : none(a->channels != 2 || bd->target_side_db.reason == MM_REASON_NOT_STEREO
+                                      ? MM_REASON_NOT_STEREO
+                                      : has(a->mid_band_db[b]) ? bd->target_mid_db.reason : a->mid_band_db[b].reason);
         if (has(md[b]) && band_in_distance(bd->hz)) {
             sum += md[b].value;
             n++;

@@ -294,16 +294,27 @@ static int probe_pass(mm_master_chain *chain, const char *mix, int nch, size_t l
     return 0;
 }
 
+static void fmt_measure(char *buf, size_t n, int digits, mm_measure m)
+{
+    if (m.reason == MM_REASON_NONE && isfinite(m.value)) snprintf(buf, n, "%.*f", digits, m.value);
+    else snprintf(buf, n, "-");
+}
+
 static void print_line(const char *label, const mm_analysis *a, const mm_master_plan *p)
 {
     mm_measure dm, ds;
     mm_master_distance(p, a, &dm, &ds, NULL, NULL);
-#define V(m) ((m).reason == MM_REASON_NONE ? (m).value : NAN)
-    printf("  %-7s %6.1f LUFS   TP %6.2f dBTP   PLR %5.1f dB   LRA %4.1f LU   side/mid %6.1f dB   "
-           "distance mid %4.2f side %4.2f dB\n",
-           label, V(a->integrated_lufs), V(a->true_peak_dbtp), V(a->plr_db), V(a->loudness_range_lu),
-           V(a->side_mid_db), V(dm), V(ds));
-#undef V
+    char i[16], tp[16], plr[16], lra[16], sm[16], d1[16], d2[16];
+    fmt_measure(i, sizeof i, 1, a->integrated_lufs);
+    fmt_measure(tp, sizeof tp, 2, a->true_peak_dbtp);
+    fmt_measure(plr, sizeof plr, 1, a->plr_db);
+    fmt_measure(lra, sizeof lra, 1, a->loudness_range_lu);
+    fmt_measure(sm, sizeof sm, 1, a->side_mid_db);
+    fmt_measure(d1, sizeof d1, 2, dm);
+    fmt_measure(d2, sizeof d2, 2, ds);
+    printf("  %-7s %6s LUFS   TP %6s dBTP   PLR %5s dB   LRA %4s LU   side/mid %6s dB   "
+           "distance mid %s side %s dB\n",
+           label, i, tp, plr, lra, sm, d1, d2);
 }
 
 static int parse_args(int argc, char **argv, opts *o)

@@ -154,10 +154,13 @@ int mm_master_plan_validate(const mm_master_plan *plan, const char **field);
 double mm_master_plan_eq_loudness_db(const mm_master_plan *plan);
 
 /** The remaining mid and side 1/3-octave distance of an analysis to the
- *  plan's target: RMS over the bands from 31.5 Hz to 16 kHz of
- *  (analysis band - target band), each set of bands shifted by its mean
- *  (so a level difference does not count). Per-band differences go to
- *  mid_db/side_db (may be NULL), no value where either side has none. */
+ *  plan's target (DOMAIN.md section 4): RMS over the bands from 31.5 Hz to
+ *  16 kHz of (analysis band - target band) after loudness normalisation:
+ *  both shifted by the integrated loudness difference against a reference;
+ *  by the mean mid difference against a preset curve (it has no absolute
+ *  level). A side band more than 60 dB under the mid of the same band
+ *  (silence, dither noise) counts as that floor. Per-band differences go
+ *  to mid_db/side_db (may be NULL), no value where either side has none. */
 int mm_master_distance(const mm_master_plan *plan, const mm_analysis *a, mm_measure *mid_rms_db,
                        mm_measure *side_rms_db, mm_measure mid_db[MM_MASTER_BANDS],
                        mm_measure side_db[MM_MASTER_BANDS]);
