@@ -598,6 +598,9 @@ int cli_cmd_master(int argc, char **argv)
         goto done;
     }
     mm_analyze_config ac = mm_master_analyze_config(fs, nch);
+    /* "clipped" in the master's figures means at the ceiling: a run of two
+     * samples within 0.01 dB of it would be a hard clip */
+    ac.clip_threshold_dbfs = plan.ceiling_dbtp - 0.01;
     after_an = mm_analyzer_create(&ac, &st);
     if (!after_an) {
         fprintf(stderr, "mixmaster: %s: %s\n", o.mix, mm_strerror(st));

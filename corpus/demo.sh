@@ -17,4 +17,15 @@ set -e
 [ $rc -eq 0 ] || { echo "demo: analyze failed (exit $rc)" >&2; exit $rc; }
 $MM analyze "$OUT"/corpus/flawed/clipped.wav "$OUT"/corpus/flawed/polarity.wav
 echo
-echo "demo: wrote $OUT/analysis.json"
+echo "== mixmaster master $OUT/corpus/mix.wav --preset spotify"
+$MM master "$OUT/corpus/mix.wav" --preset spotify -o "$OUT/master-spotify.wav" \
+    --report "$OUT/master-spotify.json" --plan-out "$OUT/plan-spotify.json"
+echo
+echo "== mixmaster master $OUT/corpus/flawed/mono.wav --reference $OUT/corpus/mix.wav (the corpus reference mix)"
+# the mono variant lost its side and some treble in the fold-down: matching
+# restores the tonal balance and the loudness; the report shows the width it
+# cannot invent (there is no side signal to raise)
+$MM master "$OUT/corpus/flawed/mono.wav" --reference "$OUT/corpus/mix.wav" -o "$OUT/master-reference.flac" \
+    --report "$OUT/master-reference.json" --plan-out "$OUT/plan-reference.json"
+echo
+echo "demo: wrote $OUT/analysis.json, $OUT/master-spotify.wav, $OUT/master-reference.flac and their reports and plans"

@@ -454,8 +454,9 @@ char *mm_master_report_json(const mm_master_result *r, const char *tool, int *er
     double margin = p->ceiling_dbtp - tp;
     add_check(checks, "true_peak", margin >= 0.0 ? "pass" : "fail", isfinite(tp) ? tp : NAN, "true_peak_dbtp",
               p->ceiling_dbtp, "ceiling_dbtp", "delivery ceiling (DOMAIN.md section 3)");
-    add_check(checks, "clipping", r->after->clip_runs == 0 ? "pass" : "fail", (double)r->after->clip_runs,
-              "clip_runs", 0.0, "max_clip_runs", "no run of 2 or more samples at full scale");
+    add_check(checks, "hard_clipping", r->after->clip_runs == 0 ? "pass" : "fail", (double)r->after->clip_runs,
+              "runs_at_ceiling", 0.0, "max_runs_at_ceiling",
+              "no run of 2 or more samples within 0.01 dB of the ceiling (the master is analysed with that clip threshold)");
     mm_measure b_mid, b_side, a_mid, a_side;
     mm_master_distance(p, r->before, &b_mid, &b_side, NULL, NULL);
     mm_master_distance(p, r->after, &a_mid, &a_side, NULL, NULL);
