@@ -19,6 +19,8 @@ echo "input: generated stereo 44.1 kHz 24-bit music, 240 s and 3600 s"
 "$BUILD/mm-bench" "analyze 3600 s (memory must stay flat)" 3600 1 -- $MM analyze --format json "$DATA/music-3600.wav"
 "$BUILD/mm-bench" "analyze 4 x 240 s, -j 1" 960 3 -- $MM analyze -j 1 --format json "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav"
 "$BUILD/mm-bench" "analyze 4 x 240 s, -j 2" 960 3 -- $MM analyze -j 2 --format json "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav"
+"$BUILD/mm-bench" "check 240 s (translation, 20 s codec round trips)" 240 3 -- $MM check --format json "$DATA/music-240.wav"
+"$BUILD/mm-bench" "check 240 s, --no-codec" 240 3 -- $MM check --no-codec --format json "$DATA/music-240.wav"
 # mastering: analysis of mix and reference, match EQ (8192-tap FIR by FFT),
 # compressor when asked for, 8x true-peak limiter, dither, 24-bit write,
 # analysis of the result (the probe pass runs only when the limiter works)

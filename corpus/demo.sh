@@ -17,6 +17,18 @@ set -e
 [ $rc -eq 0 ] || { echo "demo: analyze failed (exit $rc)" >&2; exit $rc; }
 $MM analyze "$OUT"/corpus/flawed/clipped.wav "$OUT"/corpus/flawed/polarity.wav
 echo
+echo "== mixmaster check: is the mix ready for mastering? (and a flawed variant)"
+set +e
+$MM check "$OUT/corpus/mix.wav" "$OUT/corpus/flawed/polarity.wav"
+rc=$?
+$MM check -j 2 --format json -o "$OUT/check.json" "$OUT/corpus/mix.wav" "$OUT"/corpus/flawed/*.wav
+rc2=$?
+set -e
+# exit 1 means a check failed, which the flawed variants are made to do
+for r in $rc $rc2; do
+    [ "$r" -le 1 ] || { echo "demo: check failed (exit $r)" >&2; exit "$r"; }
+done
+echo
 echo "== mixmaster master $OUT/corpus/mix.wav --preset spotify"
 $MM master "$OUT/corpus/mix.wav" --preset spotify -o "$OUT/master-spotify.wav" \
     --report "$OUT/master-spotify.json" --plan-out "$OUT/plan-spotify.json"
@@ -28,4 +40,5 @@ echo "== mixmaster master $OUT/corpus/flawed/mono.wav --reference $OUT/corpus/mi
 $MM master "$OUT/corpus/flawed/mono.wav" --reference "$OUT/corpus/mix.wav" -o "$OUT/master-reference.flac" \
     --report "$OUT/master-reference.json" --plan-out "$OUT/plan-reference.json"
 echo
-echo "demo: wrote $OUT/analysis.json, $OUT/master-spotify.wav, $OUT/master-reference.flac and their reports and plans"
+echo "demo: wrote $OUT/analysis.json, $OUT/check.json, $OUT/master-spotify.wav, $OUT/master-reference.flac"
+echo "      and the masters' reports and plans (master-*.json, plan-*.json)"
