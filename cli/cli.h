@@ -178,6 +178,10 @@ int cli_analyze_report(const char *dir, const mm_file_result *res, const cli_gon
 int cli_check_report(const char *dir, const mm_check_config *cfg, const mm_check_file *files,
                      const cli_gonio *const *gonio, size_t n, const mm_report_options *ro);
 
+/* The --report-dir of master (report_master.c). */
+struct mm_master_result;
+int cli_master_report(const char *dir, const struct mm_master_result *m, const char *tool);
+
 int cli_cmd_analyze(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);
 int cli_cmd_album(int argc, char **argv);
