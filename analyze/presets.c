@@ -65,12 +65,30 @@ double mm_preset_ceiling_dbtp(const mm_preset *p, double integrated_lufs)
     return p->true_peak_dbtp;
 }
 
+/* (Hz, dB re 1 kHz) points of the mid target; beyond the ends it falls
+ * 12 dB per octave below 20 Hz and 24 dB per octave above 20 kHz. */
+static const double target_points[][2] = {
+    {20.0, -4.0},    {30.0, 2.0},     {40.0, 5.0},     {63.0, 6.0},     {125.0, 5.0},
+    {250.0, 3.0},    {500.0, 1.5},    {1000.0, 0.0},   {2000.0, -2.5},  {4000.0, -4.5},
+    {8000.0, -5.5},  {12000.0, -6.5}, {16000.0, -8.5}, {20000.0, -14.0},
+};
+#define TARGET_POINTS (sizeof(target_points) / sizeof(target_points[0]))
+
 double mm_target_mid_db(double hz)
 {
     if (!(hz > 0.0)) return -120.0;
-    double db = -3.5 * log2(fmax(fmin(hz, 14000.0), 150.0) / 1000.0);
-    if (hz < 35.0) db -= 12.0 * log2(35.0 / hz);
-    if (hz > 14000.0) db -= 12.0 * log2(hz / 14000.0);
+    double db;
+    if (hz <= target_points[0][0]) {
+        db = target_points[0][1] - 12.0 * log2(target_points[0][0] / hz);
+    } else if (hz >= target_points[TARGET_POINTS - 1][0]) {
+        db = target_points[TARGET_POINTS - 1][1] - 24.0 * log2(hz / target_points[TARGET_POINTS - 1][0]);
+    } else {
+        size_t i = 1;
+        while (hz > target_points[i][0]) i++;
+        const double f0 = target_points[i - 1][0], f1 = target_points[i][0];
+        const double d0 = target_points[i - 1][1], d1 = target_points[i][1];
+        db = d0 + (d1 - d0) * log2(hz / f0) / log2(f1 / f0);
+    }
     return db < -120.0 ? -120.0 : db;
 }
 

@@ -956,10 +956,10 @@ static int song_init(song *sg, int rate, uint32_t seed, int64_t file_frames)
     sg->fade_frames = (int64_t)llround(END_FADE_S * rate);
     /* Noise sources are band-limited the way a microphone and a real
      * cymbal or snare would leave them, which also keeps the inter-sample
-     * peaks of the mix realistic: hats 7-14 kHz, snare wires 1.2-9 kHz,
+     * peaks of the mix realistic: hats 4-10 kHz, snare wires 1.2-9 kHz,
      * kick click below 4 kHz (Butterworth Q 0.707 each). */
-    sg->hat_hp = biquad_highpass(7000.0, 0.707, rate);
-    sg->hat_lp = biquad_lowpass(14000.0, 0.707, rate);
+    sg->hat_hp = biquad_highpass(4000.0, 0.707, rate);
+    sg->hat_lp = biquad_lowpass(10000.0, 0.707, rate);
     sg->snare_hp = biquad_highpass(1200.0, 0.707, rate);
     sg->snare_lp = biquad_lowpass(9000.0, 0.707, rate);
     sg->click_lp = biquad_lowpass(4000.0, 0.707, rate);

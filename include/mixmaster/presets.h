@@ -48,16 +48,18 @@ const mm_preset *mm_preset_find(const char *name);
 double mm_preset_ceiling_dbtp(const mm_preset *p, double integrated_lufs);
 
 /**
- * The built-in tonal target: a smooth long-term average spectrum of
- * commercially released pop/rock/electronic masters, in dB relative to the
- * level at 1 kHz, for the mid (M = (L+R)/2) and the side (S = (L-R)/2)
- * signals, read on the same 1/3-octave scale as mm_analysis bands (a band
- * level is the power in the band, so pink noise reads flat). The mid is
- * flat from 35 to 150 Hz, falls 3.5 dB per octave from 150 Hz to 14 kHz
- * and 12 dB per octave outside 35 Hz-14 kHz; the side sits 10 dB under
- * the mid and falls a further 6 dB per octave below 300 Hz, so the low end
- * stays mono. Only the shape matters: callers align it to the measured
- * level of the programme.
+ * The built-in tonal target: a smooth long-term average spectrum of a
+ * modern, fairly bright pop/electronic master, in dB relative to the level
+ * at 1 kHz, for the mid (M = (L+R)/2) and the side (S = (L-R)/2) signals,
+ * on the same 1/3-octave scale as mm_analysis bands (a band level is the
+ * power in the band, so pink noise reads flat). The mid rises to +6 dB at
+ * 63 Hz, falls about 2 dB per octave to 1 kHz, 2.5 dB per octave to 8 kHz,
+ * then rolls off above 16 kHz and below 30 Hz (interpolated linearly in
+ * log-frequency between the points listed in analyze/presets.c). Its
+ * four-band balance (mm_analysis tonal bands) is -1.7, -6.0, -12.8 and
+ * -17.7 dB. The side sits 10 dB under the mid and falls a further 6 dB per
+ * octave below 300 Hz, so the low end stays mono. Only the shape matters:
+ * callers align it to the measured level of the programme.
  */
 double mm_target_mid_db(double hz);
 double mm_target_side_db(double hz);
