@@ -31,7 +31,7 @@ endif
 DEB_PACKAGES = build-essential pkg-config libfftw3-dev libsndfile1-dev libebur128-dev \
                libcjson-dev libcmocka-dev libsoxr-dev gnuplot-nox
 PC_LIB       = fftw3f libcjson
-PC_MODULES   = $(PC_LIB) sndfile
+PC_MODULES   = $(PC_LIB) sndfile soxr
 PC_TEST      = cmocka libebur128 libcjson sndfile
 
 # Lazy (=) so that a missing package is reported by check-deps, not at parse time.

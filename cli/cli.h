@@ -50,5 +50,6 @@ int cli_has_suffix(const char *path, const char *suffix);
 void cli_parallel_for(size_t count, int jobs, void (*fn)(size_t i, void *ctx), void *ctx);
 
 int cli_cmd_analyze(int argc, char **argv);
+int cli_cmd_automix(int argc, char **argv);
 
 #endif

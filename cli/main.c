@@ -9,6 +9,7 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  analyze   measure loudness, peaks, dynamics, spectrum, stereo and hygiene\n"
+    "  automix   balance a rough mix from stems, explaining every move\n"
     "\n"
     "Run 'mixmaster COMMAND --help' for the options of a command.\n"
     "  -h, --help      show this help\n"
@@ -30,6 +31,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (!strcmp(cmd, "analyze")) return cli_cmd_analyze(argc - 1, argv + 1);
+    if (!strcmp(cmd, "automix")) return cli_cmd_automix(argc - 1, argv + 1);
     fprintf(stderr, "mixmaster: unknown command '%s' (see mixmaster --help)\n", cmd);
     return CLI_EXIT_USAGE;
 }
