@@ -166,6 +166,11 @@ struct mm_stem_analyzer {
     double band_hz[MM_ERB_MAX_BANDS];
     int *bin_band;            /* [nbins] lower band of each bin (-1 below band 0, -2 unused) */
     float *bin_w;             /* [nbins] weight of the lower band (the upper gets 1 - w) */
+    /* band b = sum over k of band_w[band_off[b] + (k - band_k0[b])] * power[k],
+     * k = band_k0[b] .. band_k0[b] + band_len[b] - 1: triangle weight times
+     * the |X|^2 -> mean-square scale, as one dot product per band */
+    int band_k0[MM_ERB_MAX_BANDS], band_len[MM_ERB_MAX_BANDS], band_off[MM_ERB_MAX_BANDS];
+    float *band_w;
     double *bin_scale;        /* [nbins] |X|^2 -> mean square (x2 for inner bins) */
     double *kw2;              /* [nbins] K-weighting power response */
     mm_stft *stft[2];
@@ -174,7 +179,7 @@ struct mm_stem_analyzer {
     float *queue;             /* [queue_cap][nb] */
     /* ---- everything below is cleared on reset ---- */
     size_t queued;
-    double *spec[2];          /* [nbins] summed mean-square per channel */
+    double *spec[2];          /* [nbins] summed |X|^2 per channel (times bin_scale: mean square) */
     unsigned long long spec_frames;
     unsigned long long frames;
     double peak;
@@ -194,7 +199,7 @@ mm_stem_config mm_stem_config_default(double sample_rate, int channels)
     c.sample_rate = sample_rate;
     c.channels = channels;
     c.fft_size = 4096;
-    c.hop = 512;
+    c.hop = 1024;
     c.erb_step = 0.5;
     c.active_gate_lu = 40.0;
     c.max_block = 65536;
@@ -277,6 +282,30 @@ mm_stem_analyzer *mm_stem_analyzer_create(const mm_stem_config *cfg, int *err)
             s->bin_w[k] = (float)(1.0 - frac);
         }
     }
+    /* per-band contiguous bin ranges */
+    size_t total = 0;
+    for (int b = 0; b < s->nb; b++) {
+        int k0 = -1, k1 = -1;
+        for (size_t k = 0; k < s->nbins; k++) {
+            int j = s->bin_band[k];
+            if (j == -2 || (j != b && j + 1 != b)) continue;
+            if (k0 < 0) k0 = (int)k;
+            k1 = (int)k;
+        }
+        s->band_k0[b] = k0 < 0 ? 0 : k0;
+        s->band_len[b] = k0 < 0 ? 0 : k1 - k0 + 1;
+        s->band_off[b] = (int)total;
+        total += (size_t)s->band_len[b];
+    }
+    s->band_w = calloc(total + 1, sizeof(float));
+    if (!s->band_w) goto fail;
+    for (int b = 0; b < s->nb; b++)
+        for (int t = 0; t < s->band_len[b]; t++) {
+            size_t k = (size_t)(s->band_k0[b] + t);
+            int j = s->bin_band[k];
+            double w = j == b ? s->bin_w[k] : (j + 1 == b ? 1.0 - s->bin_w[k] : 0.0);
+            s->band_w[s->band_off[b] + t] = (float)(w * s->bin_scale[k]);
+        }
     double *tmp = malloc(s->nbins * sizeof *tmp);
     if (!tmp) goto fail;
     memcpy(tmp, hz, s->nbins * sizeof *tmp);
@@ -320,6 +349,7 @@ void mm_stem_analyzer_destroy(mm_stem_analyzer *s)
     mm_loudness_destroy(s->meter);
     free(s->bin_band);
     free(s->bin_w);
+    free(s->band_w);
     free(s->bin_scale);
     free(s->kw2);
     free(s->queue);
@@ -353,28 +383,91 @@ static size_t level_bin(double ms)
 
 static double bin_db(size_t b) { return LVL_MIN_DB + ((double)b + 0.5) * LVL_STEP_DB; }
 
+/* acc[k] += p[k], k = 0..n-1. */
+MM_TARGET_CLONES
+static void accumulate(double *MM_RESTRICT acc, const float *MM_RESTRICT p, size_t n)
+{
+    for (size_t k = 0; k < n; k++) acc[k] += (double)p[k];
+}
+
+/* sum over k < n of w[k] * p[k]. Eight partial sums, so the compiler can
+ * keep them in one vector register without reassociating (no -ffast-math). */
+MM_TARGET_CLONES
+static float dot(const float *MM_RESTRICT w, const float *MM_RESTRICT p, size_t n)
+{
+    float a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        for (int j = 0; j < 8; j++) a[j] += w[k + (size_t)j] * p[k + (size_t)j];
+    float t = ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+    for (; k < n; k++) t += w[k] * p[k];
+    return t;
+}
+
 /* A completed STFT frame of every channel: band energies into the queue,
  * power into the long-term spectra. */
 static void take_frame(mm_stem_analyzer *s)
 {
     float *bands = s->queue + (s->queued < s->queue_cap ? s->queued : s->queue_cap - 1) * (size_t)s->nb;
     memset(bands, 0, (size_t)s->nb * sizeof(float));
-    const int nb = s->nb;
     for (int c = 0; c < s->cfg.channels; c++) {
         const float *p = mm_stft_power(s->stft[c]);
-        double *spec = s->spec[c];
-        for (size_t k = 1; k < s->nbins; k++) {
-            double ms = (double)p[k] * s->bin_scale[k];
-            spec[k] += ms;
-            int j = s->bin_band[k];
-            if (j == -2) continue;
-            float w = s->bin_w[k];
-            if (j >= 0) bands[j] += (float)ms * w;
-            if (j + 1 < nb) bands[j + 1] += (float)ms * (1.0f - w);
-        }
+        accumulate(s->spec[c], p, s->nbins);
+        for (int b = 0; b < s->nb; b++)
+            bands[b] += dot(s->band_w + s->band_off[b], p + s->band_k0[b], (size_t)s->band_len[b]);
     }
     s->spec_frames++;
     if (s->queued < s->queue_cap) s->queued++;
+}
+
+/* Statistics of one stretch of samples: sum of squares over the channels,
+ * largest |x|, and the stereo sums. Non-finite samples count as 0. Eight
+ * lanes of partial sums, as in dot(). */
+static inline float finite_or_zero(float x) { return fabsf(x) <= 3.0e38f ? x : 0.0f; }
+
+MM_TARGET_CLONES
+static void stretch_stats(const float *MM_RESTRICT l, const float *MM_RESTRICT r, size_t n, float out[5])
+{
+    float ll[8] = {0}, rr[8] = {0}, lr[8] = {0}, pk[8] = {0};
+    size_t i = 0;
+    if (r) {
+        for (; i + 8 <= n; i += 8)
+            for (int j = 0; j < 8; j++) {
+                float a = finite_or_zero(l[i + (size_t)j]), b = finite_or_zero(r[i + (size_t)j]);
+                ll[j] += a * a;
+                rr[j] += b * b;
+                lr[j] += a * b;
+                float m = fabsf(a) > fabsf(b) ? fabsf(a) : fabsf(b);
+                pk[j] = m > pk[j] ? m : pk[j];
+            }
+    } else {
+        for (; i + 8 <= n; i += 8)
+            for (int j = 0; j < 8; j++) {
+                float a = finite_or_zero(l[i + (size_t)j]);
+                ll[j] += a * a;
+                pk[j] = fabsf(a) > pk[j] ? fabsf(a) : pk[j];
+            }
+    }
+    for (; i < n; i++) {
+        float a = finite_or_zero(l[i]), b = r ? finite_or_zero(r[i]) : 0.0f;
+        ll[0] += a * a;
+        rr[0] += b * b;
+        lr[0] += a * b;
+        float m = fabsf(a) > fabsf(b) ? fabsf(a) : fabsf(b);
+        pk[0] = m > pk[0] ? m : pk[0];
+    }
+    float sl = 0, sr = 0, slr = 0, p = 0;
+    for (int j = 0; j < 8; j++) {
+        sl += ll[j];
+        sr += rr[j];
+        slr += lr[j];
+        p = pk[j] > p ? pk[j] : p;
+    }
+    out[0] = sl + sr;
+    out[1] = p;
+    out[2] = sl;
+    out[3] = sr;
+    out[4] = slr;
 }
 
 int mm_stem_analyzer_process(mm_stem_analyzer *s, const float *const in[], size_t frames)
@@ -389,19 +482,12 @@ int mm_stem_analyzer_process(mm_stem_analyzer *s, const float *const in[], size_
     for (size_t n = 0; n < frames;) {
         size_t take = s->blk_len - s->blk_fill;
         if (take > frames - n) take = frames - n;
-        double ss = 0, bp = s->blk_peak;
-        for (size_t i = n; i < n + take; i++) {
-            double a = isfinite(l[i]) ? l[i] : 0.0;
-            double b = r ? (isfinite(r[i]) ? r[i] : 0.0) : 0.0;
-            ss += a * a + b * b;
-            if (r) {
-                sll += a * a;
-                srr += b * b;
-                slr += a * b;
-            }
-            double m = fmax(fabs(a), fabs(b));
-            if (m > bp) bp = m;
-        }
+        float sv[5];
+        stretch_stats(l + n, r ? r + n : NULL, take, sv);
+        double ss = sv[0], bp = s->blk_peak > sv[1] ? s->blk_peak : sv[1];
+        sll += sv[2];
+        srr += sv[3];
+        slr += sv[4];
         s->blk_ss += ss;
         s->blk_peak = bp;
         if (bp > pk) pk = bp;
@@ -579,8 +665,8 @@ int mm_stem_analyzer_finish(mm_stem_analyzer *s, mm_stem_features *f)
     for (size_t k = 1; k < s->nbins; k++) {
         double p = 0;
         for (int c = 0; c < nch; c++) {
-            p += s->spec[c][k] * inv;
-            kE[c] += s->spec[c][k] * inv * s->kw2[k];
+            p += s->spec[c][k] * inv * s->bin_scale[k];
+            kE[c] += s->spec[c][k] * inv * s->bin_scale[k] * s->kw2[k];
         }
         double hz = (double)k * bin_hz;
         tot_p += p;
@@ -611,7 +697,7 @@ int mm_stem_analyzer_finish(mm_stem_analyzer *s, mm_stem_features *f)
         f->low_cut_hz = none(MM_REASON_SILENT);
         for (size_t k = 1; k < s->nbins; k++) {
             double p = 0;
-            for (int c = 0; c < nch; c++) p += s->spec[c][k] * inv;
+            for (int c = 0; c < nch; c++) p += s->spec[c][k] * inv * s->bin_scale[k];
             if (acc + p >= 1e-3 * tot_p) {
                 double frac = p > 0 ? (1e-3 * tot_p - acc) / p : 0.0;
                 f->low_cut_hz = ok(((double)k - 0.5 + frac) * bin_hz);
@@ -630,7 +716,7 @@ int mm_stem_analyzer_finish(mm_stem_analyzer *s, mm_stem_features *f)
                 best = k;
             }
         }
-        if (best && bp > 1e-6 * tot_p * (double)s->spec_frames) {
+        if (best && bp * s->bin_scale[best] > 1e-6 * tot_p * (double)s->spec_frames) {
             double pm = 0, pp = 0;
             for (int c = 0; c < nch; c++) {
                 pm += s->spec[c][best - 1];

@@ -387,11 +387,11 @@ static void decide_kick_bass(const mm_automix_config *cfg, const mm_automix_inpu
     }
 }
 
-typedef struct cut_cand {
-    double score, depth, msr;
-    int band, victim;
-} cut_cand;
-
+/* Masking cuts on the masker, one at a time: find the pair (a -> b) whose
+ * masking is still high, predicted with a's cuts so far and the gain that
+ * makes up their loudness, cut a in the band where b loses most, repeat
+ * (at most max_cuts). Stopping once no pair is high keeps a second run on
+ * the result from cutting again. */
 static void decide_cuts(const mm_automix_config *cfg, const mm_automix_input *in, int n, const mm_masking *mk,
                         const double *G, mm_automix_plan *p)
 {
@@ -400,58 +400,50 @@ static void decide_cuts(const mm_automix_config *cfg, const mm_automix_input *in
         mm_automix_stem *sa = &p->stem[a];
         const mm_stem_features *fa = in[a].features;
         if (sa->silent || sa->role == MM_ROLE_KICK) continue;
-        cut_cand cand[MM_AUTOMIX_MAX_STEMS * 3];
-        int nc = 0;
-        for (int b = 0; b < n; b++) {
-            mm_automix_stem *sb = &p->stem[b];
-            if (b == a || sb->silent) continue;
-            if (mm_role_offset_lu(sb->role) < mm_role_offset_lu(sa->role)) continue; /* B less important */
-            if (sa->role == MM_ROLE_BASS && sb->role == MM_ROLE_KICK) continue;      /* the carve's job */
-            mm_masking_result r;
-            if (mm_masking_pair(mk, a, b, G[a], G[b], 0.0, 1e9, NULL, &r) != MM_OK) continue;
-            if (!(r.m_db > cfg->mask_m_db && r.mcf > cfg->mask_mcf)) continue;
-            double msr[MM_ERB_MAX_BANDS], cells[MM_ERB_MAX_BANDS];
-            mm_masking_pair_bands(mk, a, b, G[a], G[b], msr, cells);
-            /* the band where B loses most: mean MSR weighted by how often B is there */
-            int best = -1;
-            double bs_ = 0;
-            for (int k = 0; k < fa->bands; k++) {
-                if (fa->band_hz[k] < 40.0 || fa->band_hz[k] > 16000.0 || msr[k] <= cfg->mask_m_db) continue;
-                double s = msr[k] * cells[k];
-                if (s > bs_) {
-                    bs_ = s;
-                    best = k;
+        int cut_bands[8], ncut = 0;
+        for (int t = 0; t < cfg->max_cuts && t < 3; t++) {
+            double shift[MM_ERB_MAX_BANDS], makeup = -eq_loudness_change(sa, fa);
+            for (int k = 0; k < fa->bands; k++)
+                shift[k] = mm_automix_eq_response_db(sa, fa->sample_rate, fa->band_hz[k]) + makeup;
+            int wb = -1;
+            mm_masking_result wr = {0, 0, 0};
+            for (int b = 0; b < n; b++) {
+                mm_automix_stem *sb = &p->stem[b];
+                if (b == a || sb->silent) continue;
+                if (mm_role_offset_lu(sb->role) < mm_role_offset_lu(sa->role)) continue; /* b matters less */
+                if (sa->role == MM_ROLE_BASS && sb->role == MM_ROLE_KICK) continue;      /* the carve's job */
+                mm_masking_result r;
+                if (mm_masking_pair(mk, a, b, G[a], G[b], 0.0, 1e9, shift, &r) != MM_OK) continue;
+                if (r.m_db > cfg->mask_m_db && r.mcf > cfg->mask_mcf && r.m_db > wr.m_db) {
+                    wr = r;
+                    wb = b;
                 }
             }
-            if (best < 0 || nc >= (int)(sizeof cand / sizeof cand[0])) continue;
-            cand[nc].score = bs_;
-            cand[nc].band = best;
-            cand[nc].msr = msr[best];
-            cand[nc].depth = fmin(msr[best], cfg->max_cut_db);
-            cand[nc].victim = b;
-            (void)r;
-            nc++;
-        }
-        /* strongest first; at most max_cuts, at least 1 ERB apart */
-        int taken = 0, bands_used[3];
-        for (int t = 0; t < nc && taken < cfg->max_cuts && taken < 3; t++) {
-            int bi = -1;
-            for (int c = 0; c < nc; c++)
-                if (cand[c].score > 0 && (bi < 0 || cand[c].score > cand[bi].score)) bi = c;
-            if (bi < 0) break;
-            cut_cand cc = cand[bi];
-            cand[bi].score = 0;
-            int clash = 0;
-            for (int u = 0; u < taken; u++)
-                if (abs(bands_used[u] - cc.band) < 2) clash = 1;
-            if (clash) continue;
-            int e = add_eq(sa, MM_AUTOMIX_EQ_CUT, fa->band_hz[cc.band], cfg->cut_q, -cc.depth);
+            if (wb < 0) break;
+            /* the band where b loses most: mean MSR weighted by how often b is there */
+            int best = -1;
+            double score = 0, best_msr = 0;
+            for (int k = 0; k < fa->bands; k++) {
+                if (fa->band_hz[k] < 40.0 || fa->band_hz[k] > 16000.0) continue;
+                int near = 0;
+                for (int u = 0; u < ncut; u++)
+                    if (abs(cut_bands[u] - k) < 2) near = 1;
+                if (near) continue;
+                mm_masking_result r;
+                mm_masking_pair(mk, a, wb, G[a], G[wb], fa->band_hz[k], fa->band_hz[k], shift, &r);
+                if (r.m_db <= cfg->mask_m_db) continue;
+                if (r.m_db * r.cells > score) {
+                    score = r.m_db * r.cells;
+                    best = k;
+                    best_msr = r.m_db;
+                }
+            }
+            if (best < 0) break;
+            int e = add_eq(sa, MM_AUTOMIX_EQ_CUT, fa->band_hz[best], cfg->cut_q, -fmin(best_msr, cfg->max_cut_db));
             if (e < 0) break;
-            mm_masking_result r;
-            mm_masking_pair(mk, a, cc.victim, G[a], G[cc.victim], 0.0, 1e9, NULL, &r);
-            say(sa->eq[e].reason, "masks %s: M %.1f dB, MCF %.2f; worst at %.0f Hz (MSR %.1f dB)",
-                p->stem[cc.victim].name, r.m_db, r.mcf, fa->band_hz[cc.band], cc.msr);
-            bands_used[taken++] = cc.band;
+            say(sa->eq[e].reason, "masks %s: M %.1f dB, MCF %.2f%s; worst at %.0f Hz (MSR %.1f dB)", p->stem[wb].name,
+                wr.m_db, wr.mcf, ncut ? " after the cuts before" : "", fa->band_hz[best], best_msr);
+            cut_bands[ncut++] = best;
         }
     }
 }
