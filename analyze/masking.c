@@ -24,9 +24,11 @@
 #define SPREAD_DOWN_DB_PER_ERB 25.0
 #define THRESHOLD_OFFSET_DB 6.0
 /* A cell counts when B's band is within 30 dB of B's strongest band in the
- * frame, and the frame is above -120 dB mean square (not digital silence). */
+ * frame, and the frame is not silent: above zero and within 60 dB of B's
+ * loudest frame so far (a noise floor or bleed between notes does not
+ * count). Both limits are relative, so scaling every stem changes nothing. */
 #define RANGE_DB 30.0
-#define SILENT_MS 1e-12
+#define FLOOR_DB 60.0
 #define MAX_STEMS 32
 
 typedef struct cell_bin {
@@ -43,6 +45,7 @@ struct mm_masking {
     float *tdb, *edb; /* [n][nb] per frame */
     unsigned char *valid; /* [n][nb] */
     unsigned char *present; /* [n] */
+    double *loudest;  /* [n] largest band energy seen so far per stem */
     double *up, *dn;  /* [nb] scratch */
     unsigned long long frames;
 };
@@ -73,9 +76,10 @@ mm_masking *mm_masking_create(int stems, int bands, const double *band_hz, int *
     m->edb = calloc((size_t)stems * (size_t)bands, sizeof(float));
     m->valid = calloc((size_t)stems * (size_t)bands, 1);
     m->present = calloc((size_t)stems, 1);
+    m->loudest = calloc((size_t)stems, sizeof(double));
     m->up = calloc((size_t)bands, sizeof(double));
     m->dn = calloc((size_t)bands, sizeof(double));
-    if (!m->hist || !m->tdb || !m->edb || !m->valid || !m->present || !m->up || !m->dn) goto fail;
+    if (!m->hist || !m->tdb || !m->edb || !m->valid || !m->present || !m->loudest || !m->up || !m->dn) goto fail;
     if (err) *err = MM_OK;
     return m;
 fail:
@@ -92,6 +96,7 @@ void mm_masking_destroy(mm_masking *m)
     free(m->edb);
     free(m->valid);
     free(m->present);
+    free(m->loudest);
     free(m->up);
     free(m->dn);
     free(m);
@@ -101,6 +106,7 @@ void mm_masking_reset(mm_masking *m)
 {
     if (!m) return;
     memset(m->hist, 0, (size_t)m->n * (size_t)(m->n - 1) * (size_t)m->nb * MSR_BINS * sizeof *m->hist);
+    memset(m->loudest, 0, (size_t)m->n * sizeof(double));
     m->frames = 0;
 }
 
@@ -120,7 +126,8 @@ int mm_masking_add_frame(mm_masking *m, const float *const band_energy[])
         double mx = 0;
         for (int k = 0; k < nb; k++)
             if (e[k] > mx) mx = e[k];
-        if (!(mx > SILENT_MS)) continue;
+        if (mx > m->loudest[i]) m->loudest[i] = mx;
+        if (!(mx > 0) || mx < m->loudest[i] * pow(10.0, -FLOOR_DB / 10.0)) continue;
         m->present[i] = 1;
         float *tdb = m->tdb + (size_t)i * (size_t)nb, *edb = m->edb + (size_t)i * (size_t)nb;
         unsigned char *v = m->valid + (size_t)i * (size_t)nb;

@@ -583,10 +583,12 @@ int mm_automix_decide(const mm_automix_config *cfg, const mm_automix_input *in, 
         }
         double d_eq = eq_loudness_change(s, f), d_pan = pan_loudness_change(s, f);
         double d_duck = s->duck.enabled ? -duck_loss_db(&s->duck, in[s->duck.key].features) : 0.0;
-        double g = s->target_lufs - s->input_lufs - d_eq - d_pan - d_duck;
+        /* the clamp bounds the level correction; the make-up for what the
+         * pan, EQ and ducking take is added on top (it changes no balance) */
+        double g = s->target_lufs - s->input_lufs;
         double gc = fmin(cfg->gain_max_db, fmax(cfg->gain_min_db, g));
-        s->gain_db = gc;
-        s->predicted_lufs = s->input_lufs + gc + d_eq + d_pan + d_duck;
+        s->gain_db = fmin(24.0, gc - d_eq - d_pan - d_duck);
+        s->predicted_lufs = s->input_lufs + s->gain_db + d_eq + d_pan + d_duck;
         size_t len = (size_t)snprintf(s->gain_reason, MM_AUTOMIX_REASON_LEN,
                                       "%s sits %+.1f LU from the lead: target %.1f LUFS; it measures %.1f LUFS where it "
                                       "plays (%.0f %% of the time)",
