@@ -398,7 +398,10 @@ mm_automix_plan *mm_automix_plan_parse(const char *json, int *err, char *why, si
     }
     if (!r.bad) {
         char w[200];
-        if (mm_automix_plan_validate(p, w, sizeof w) != MM_OK) fail(&r, "plan", w);
+        if (mm_automix_plan_validate(p, w, sizeof w) != MM_OK) {
+            r.bad = 1;
+            snprintf(r.why, r.whylen, "%s", w); /* w names the field */
+        }
     }
 done:
     cJSON_Delete(doc);
