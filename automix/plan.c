@@ -603,6 +603,43 @@ int mm_automix_decide(const mm_automix_config *cfg, const mm_automix_input *in, 
     return MM_OK;
 }
 
+/* Rounded to `digits` decimals exactly as the JSON writer rounds. */
+static double q_to(double x, int digits)
+{
+    double p = pow(10.0, digits);
+    double r = round(x * p) / p;
+    return isfinite(r) ? r : x;
+}
+
+void mm_automix_plan_quantize(mm_automix_plan *p)
+{
+    if (!p) return;
+    for (int i = 0; i < p->stem_count; i++) {
+        mm_automix_stem *s = &p->stem[i];
+        s->gain_db = q_to(s->gain_db, 4);
+        s->pan = q_to(s->pan, 4);
+        s->input_balance_db = q_to(s->input_balance_db, 4);
+        for (int k = 0; k < s->eq_count; k++) {
+            s->eq[k].freq_hz = q_to(s->eq[k].freq_hz, 2);
+            s->eq[k].q = q_to(s->eq[k].q, 4);
+            s->eq[k].gain_db = q_to(s->eq[k].gain_db, 3);
+        }
+        mm_automix_comp *c = &s->comp;
+        c->threshold_db = q_to(c->threshold_db, 3);
+        c->ratio = q_to(c->ratio, 3);
+        c->knee_db = q_to(c->knee_db, 3);
+        c->attack_ms = q_to(c->attack_ms, 3);
+        c->release_ms = q_to(c->release_ms, 3);
+        c->makeup_db = q_to(c->makeup_db, 3);
+        mm_automix_duck *d = &s->duck;
+        d->threshold_db = q_to(d->threshold_db, 3);
+        d->ratio = q_to(d->ratio, 3);
+        d->depth_db = q_to(d->depth_db, 3);
+        d->attack_ms = q_to(d->attack_ms, 3);
+        d->release_ms = q_to(d->release_ms, 3);
+    }
+}
+
 int mm_automix_plan_validate(const mm_automix_plan *p, char *why, size_t whylen)
 {
 #define BAD(...)                                      \

@@ -865,6 +865,7 @@ int cli_cmd_automix(int argc, char **argv)
             rc = CLI_EXIT_INPUT;
             goto done;
         }
+        mm_automix_plan_quantize(plan); /* what --plan-out writes is what is rendered */
     }
 
     /* ---- pass 2: render into float temporaries ---- */

@@ -167,6 +167,11 @@ int mm_automix_decide(const mm_automix_config *cfg, const mm_automix_input *in, 
  *  Returns MM_OK or MM_ERR_INVALID_ARG with the offending field in `why`. */
 int mm_automix_plan_validate(const mm_automix_plan *plan, char *why, size_t whylen);
 
+/** Round every number of a plan to the digits its JSON keeps (gains and
+ *  pans to 1e-4, frequencies to 0.01 Hz, Q to 1e-4, EQ and dynamics to
+ *  1e-3), so that the plan written is exactly the plan rendered. */
+void mm_automix_plan_quantize(mm_automix_plan *plan);
+
 /** Power response |H|^2 in dB of a stem's EQ at freq_hz. */
 double mm_automix_eq_response_db(const mm_automix_stem *s, double sample_rate, double freq_hz);
 
