@@ -18,3 +18,16 @@ set -e
 $MM analyze "$OUT"/corpus/flawed/clipped.wav "$OUT"/corpus/flawed/polarity.wav
 echo
 echo "demo: wrote $OUT/analysis.json"
+echo
+echo "== mixmaster automix $OUT/corpus/stems -> $OUT/automix/mix.wav"
+mkdir -p "$OUT/automix"
+$MM automix "$OUT/corpus/stems" -o "$OUT/automix/mix.wav" --plan-out "$OUT/automix/plan.json" \
+    --report "$OUT/automix/report.json" --stems-out "$OUT/automix/stems"
+$MM analyze "$OUT/automix/mix.wav"
+# Mastering the automixed mix needs `mixmaster master`; run it when this build has it.
+if $MM master --help >/dev/null 2>&1; then
+    echo
+    echo "== mixmaster master $OUT/automix/mix.wav -> $OUT/automix/master.wav"
+    $MM master "$OUT/automix/mix.wav" -o "$OUT/automix/master.wav"
+fi
+echo "demo: wrote $OUT/automix/ (mix, plan, report, processed stems)"
