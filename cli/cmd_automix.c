@@ -240,9 +240,11 @@ static char *open_temp(const char *final, int format, int ch, double rate, SNDFI
     return tmp;
 }
 
-static int write_planar(SNDFILE *sf, float *inter, const float *const planar[], int ch, size_t frames)
+static int write_planar(SNDFILE *sf, float *inter, const float *const planar[], int ch, size_t frames, float gain)
 {
     mm_interleave(inter, planar, ch, frames);
+    if (gain != 1.0f)
+        for (size_t i = 0; i < frames * (size_t)ch; i++) inter[i] *= gain;
     return sf_writef_float(sf, inter, (sf_count_t)frames) == (sf_count_t)frames ? 0 : -1;
 }
 
@@ -321,6 +323,8 @@ typedef struct render_ctx {
     session *ss;
     const mm_automix_plan *plan;
     float *inter_out; /* per stem, 2 * BLOCK */
+    int peak_only;    /* render to measure the bus, write nothing */
+    float gain;       /* master gain applied to what is written */
 } render_ctx;
 
 static void render_job(size_t i, void *ctx)
@@ -332,10 +336,11 @@ static void render_job(size_t i, void *ctx)
     const mm_automix_stem *ps = &rc->plan->stem[i];
     const float *const *key = ps->duck.enabled ? (const float *const *)ss->st[ps->duck.key].planar : NULL;
     mm_automix_renderer_stem(ss->rend, (int)i, (const float *const *)s->planar, key, ss->block_frames);
+    if (rc->peak_only) return;
     const float *const *out = mm_automix_renderer_stem_output(ss->rend, (int)i);
     if (s->an_out) mm_stem_analyzer_process(s->an_out, out, ss->block_frames);
     if (s->tmp_sf &&
-        write_planar(s->tmp_sf, rc->inter_out + i * 2 * BLOCK, out, 2, ss->block_frames) != 0) {
+        write_planar(s->tmp_sf, rc->inter_out + i * 2 * BLOCK, out, 2, ss->block_frames, rc->gain) != 0) {
         snprintf(s->err, sizeof s->err, "cannot write the processed stem: %s", sf_strerror(s->tmp_sf));
         s->failed = 1;
     }
@@ -917,8 +922,7 @@ int cli_cmd_automix(int argc, char **argv)
                     rc = CLI_EXIT_USAGE;
                     goto done;
                 }
-            s->tmp_path = fin ? open_temp(fin, SF_FORMAT_W64 | SF_FORMAT_FLOAT, 2, ss.rate, &s->tmp_sf, err, sizeof err)
-                              : NULL;
+            s->tmp_path = fin ? open_temp(fin, out_format, 2, ss.rate, &s->tmp_sf, err, sizeof err) : NULL;
             free(fin);
             if (!s->tmp_path) {
                 fprintf(stderr, "mixmaster: %s: %s\n", stems_out, err);
@@ -935,7 +939,12 @@ int cli_cmd_automix(int argc, char **argv)
             goto done;
         }
     }
-    mix_tmp_float = open_temp(out, SF_FORMAT_W64 | SF_FORMAT_FLOAT, 2, ss.rate, &mix_sf, err, sizeof err);
+    /* With --stems-out, a first render measures the bus so that the mix and
+     * the stems are written once, already scaled, in their final format;
+     * otherwise the mix goes to a float temporary that is scaled after. */
+    const int direct = stems_out != NULL;
+    mix_tmp_float = open_temp(out, direct ? out_format : SF_FORMAT_W64 | SF_FORMAT_FLOAT, 2, ss.rate, &mix_sf, err,
+                              sizeof err);
     if (!mix_tmp_float) {
         fprintf(stderr, "mixmaster: %s: %s\n", out, err);
         rc = CLI_EXIT_INPUT;
@@ -946,10 +955,44 @@ int cli_cmd_automix(int argc, char **argv)
     rcx.ss = &ss;
     rcx.plan = plan;
     rcx.inter_out = stems_out ? malloc((size_t)n * 2 * BLOCK * sizeof(float)) : NULL;
-    if (!mix_inter || !mix_pl || (stems_out && !rcx.inter_out)) {
+    rcx.gain = 1.0f;
+    mm_loudness_config lc = mm_loudness_config_default(ss.rate, 2);
+    lc.series_capacity = 0;
+    mm_loudness *mix_meter = mm_loudness_create(&lc, &st);
+    double mix_peak = 0;
+    if (!mix_inter || !mix_pl || (stems_out && !rcx.inter_out) || !mix_meter) {
         fprintf(stderr, "mixmaster: out of memory\n");
+        mm_loudness_destroy(mix_meter);
         rc = CLI_EXIT_INPUT;
         goto done;
+    }
+    double bus_sp, bus_tp, master_db = 0.0;
+    if (direct) {
+        rcx.peak_only = 1;
+        for (unsigned long long pos = 0; pos < ss.frames; pos += ss.block_frames) {
+            ss.block_frames = (size_t)(ss.frames - pos < BLOCK ? ss.frames - pos : BLOCK);
+            ss.block_pass = 1;
+            cli_parallel_for((size_t)n, jobs, block_job, &ss);
+            if (!any_failed(&ss)) cli_parallel_for((size_t)n, jobs, render_job, &rcx);
+            if (any_failed(&ss)) {
+                mm_loudness_destroy(mix_meter);
+                rc = CLI_EXIT_INPUT;
+                goto done;
+            }
+            mm_automix_renderer_sum(ss.rend, mix_pl, ss.block_frames);
+        }
+        mm_automix_renderer_bus_peak(ss.rend, &bus_sp, &bus_tp);
+        master_db = mm_automix_master_gain_db(plan, bus_tp);
+        rcx.gain = (float)pow(10.0, master_db / 20.0);
+        rcx.peak_only = 0;
+        mm_automix_renderer_reset(ss.rend);
+        for (int i = 0; i < n; i++)
+            if (stem_rewind(&ss.st[i]) != 0) {
+                fprintf(stderr, "mixmaster: %s: %s\n", ss.st[i].path, ss.st[i].err);
+                mm_loudness_destroy(mix_meter);
+                rc = CLI_EXIT_INPUT;
+                goto done;
+            }
     }
     for (unsigned long long pos = 0; pos < ss.frames; pos += ss.block_frames) {
         ss.block_frames = (size_t)(ss.frames - pos < BLOCK ? ss.frames - pos : BLOCK);
@@ -957,63 +1000,71 @@ int cli_cmd_automix(int argc, char **argv)
         cli_parallel_for((size_t)n, jobs, block_job, &ss);
         if (!any_failed(&ss)) cli_parallel_for((size_t)n, jobs, render_job, &rcx);
         if (any_failed(&ss)) {
+            mm_loudness_destroy(mix_meter);
             rc = CLI_EXIT_INPUT;
             goto done;
         }
         if (ss.mask_out) feed_masking(ss.mask_out, ss.st, n, 1);
         mm_automix_renderer_sum(ss.rend, mix_pl, ss.block_frames);
-        if (write_planar(mix_sf, mix_inter, (const float *const *)mix_pl, 2, ss.block_frames) != 0) {
+        if (direct) {
+            for (int c = 0; c < 2; c++) {
+                mm_gain_apply(mix_pl[c], ss.block_frames, rcx.gain);
+                double pk = mm_peak_abs(mix_pl[c], ss.block_frames);
+                if (pk > mix_peak) mix_peak = pk;
+            }
+            mm_loudness_process(mix_meter, (const float *const *)mix_pl, ss.block_frames);
+        }
+        if (write_planar(mix_sf, mix_inter, (const float *const *)mix_pl, 2, ss.block_frames, 1.0f) != 0) {
             fprintf(stderr, "mixmaster: %s: cannot write: %s\n", out, sf_strerror(mix_sf));
+            mm_loudness_destroy(mix_meter);
             rc = CLI_EXIT_INPUT;
             goto done;
         }
     }
-    sf_close(mix_sf);
+    /* flushed to disk before the renames (a crash leaves old or new, never half) */
+    int close_bad = 0;
+    sf_write_sync(mix_sf);
+    close_bad |= sf_close(mix_sf) != 0;
     mix_sf = NULL;
     for (int i = 0; i < n; i++)
         if (ss.st[i].tmp_sf) {
-            sf_close(ss.st[i].tmp_sf);
+            sf_write_sync(ss.st[i].tmp_sf);
+            close_bad |= sf_close(ss.st[i].tmp_sf) != 0;
             ss.st[i].tmp_sf = NULL;
         }
+    if (close_bad) {
+        fprintf(stderr, "mixmaster: %s: cannot write: closing the output failed\n", out);
+        mm_loudness_destroy(mix_meter);
+        rc = CLI_EXIT_INPUT;
+        goto done;
+    }
 
     /* ---- master gain, final formats, then everything renamed at once ---- */
-    double bus_sp, bus_tp;
     mm_automix_renderer_bus_peak(ss.rend, &bus_sp, &bus_tp);
-    double master_db = mm_automix_master_gain_db(plan, bus_tp);
+    if (!direct) master_db = mm_automix_master_gain_db(plan, bus_tp);
     float master = (float)pow(10.0, master_db / 20.0);
-    mm_loudness_config lc = mm_loudness_config_default(ss.rate, 2);
-    lc.series_capacity = 0;
-    mm_loudness *mix_meter = mm_loudness_create(&lc, &st);
-    double mix_peak = 0;
     final_tmp = calloc((size_t)n + 1, sizeof *final_tmp);
-    if (!mix_meter || !final_tmp) {
+    if (!final_tmp) {
         fprintf(stderr, "mixmaster: out of memory\n");
         mm_loudness_destroy(mix_meter);
         rc = CLI_EXIT_INPUT;
         goto done;
     }
-    final_tmp[n] = finish_file(mix_tmp_float, out, out_format, ss.rate, master, mix_meter, &mix_peak, err, sizeof err);
+    if (direct) {
+        final_tmp[n] = mix_tmp_float; /* already final */
+        mix_tmp_float = NULL;
+        for (int i = 0; i < n; i++) {
+            final_tmp[i] = ss.st[i].tmp_path;
+            ss.st[i].tmp_path = NULL;
+        }
+    } else {
+        final_tmp[n] = finish_file(mix_tmp_float, out, out_format, ss.rate, master, mix_meter, &mix_peak, err, sizeof err);
+    }
     if (!final_tmp[n]) {
         fprintf(stderr, "mixmaster: %s: %s\n", out, err);
         mm_loudness_destroy(mix_meter);
         rc = CLI_EXIT_INPUT;
         goto done;
-    }
-    for (int i = 0; stems_out && i < n; i++) {
-        stem *s = &ss.st[i];
-        size_t len = strlen(stems_out) + strlen(s->name) + 16;
-        char fin[PATH_MAX];
-        const char *ext = ".wav";
-        format_for(out, &ext);
-        snprintf(fin, sizeof fin, "%s/%s%s", stems_out, s->name, ext);
-        (void)len;
-        final_tmp[i] = finish_file(s->tmp_path, fin, out_format, ss.rate, master, NULL, NULL, err, sizeof err);
-        if (!final_tmp[i]) {
-            fprintf(stderr, "mixmaster: %s: %s\n", fin, err);
-            mm_loudness_destroy(mix_meter);
-            rc = CLI_EXIT_INPUT;
-            goto done;
-        }
     }
     mm_measure mix_lufs = mm_loudness_integrated(mix_meter);
     mm_loudness_destroy(mix_meter);
