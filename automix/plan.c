@@ -214,7 +214,8 @@ static double balance_of(const mm_automix_plan *p, const mm_automix_input *in, i
         double w = 0, tot = 0;
         for (int k = 0; k < f->bands; k++) {
             if (f->kband_db[k] < -250) continue;
-            double e = pow(10.0, f->kband_db[k] / 10.0);
+            /* the stem's band powers after its EQ (its loudness is kept) */
+            double e = pow(10.0, (f->kband_db[k] + mm_automix_eq_response_db(s, f->sample_rate, f->band_hz[k])) / 10.0);
             tot += e;
             if (band < 0 || (f->band_hz[k] >= balance_edges_hz[band] && f->band_hz[k] < balance_edges_hz[band + 1]))
                 w += e;
@@ -225,6 +226,13 @@ static double balance_of(const mm_automix_plan *p, const mm_automix_input *in, i
         den += w;
     }
     return den > 0 ? num / den : 0.0;
+}
+
+static double worst_balance(const mm_automix_plan *p, const mm_automix_input *in, int n, double scale)
+{
+    double worst = fabs(balance_of(p, in, n, -1, scale));
+    for (int b = 0; b < 4; b++) worst = fmax(worst, fabs(balance_of(p, in, n, b, scale)));
+    return worst;
 }
 
 static void decide_pan(const mm_automix_config *cfg, const mm_automix_input *in, int n, mm_automix_plan *p)
@@ -287,12 +295,16 @@ static void decide_pan(const mm_automix_config *cfg, const mm_automix_input *in,
         if (!used[x]) say(p->stem[spread[x]].pan_reason, "centred: no partner to balance it");
     /* keep the balance within tolerance overall and per band: narrow every
      * spread pan by a common factor if needed */
+    /* the widest common scale (bisection) whose worst balance is in tolerance */
     double scale = 1.0;
-    for (int it = 0; it < 40; it++) {
-        double worst = fabs(balance_of(p, in, n, -1, scale));
-        for (int b = 0; b < 4; b++) worst = fmax(worst, fabs(balance_of(p, in, n, b, scale)));
-        if (worst <= cfg->balance_tolerance) break;
-        scale *= 0.9;
+    if (worst_balance(p, in, n, 1.0) > cfg->balance_tolerance) {
+        double lo = 0.0, hi = 1.0;
+        for (int it = 0; it < 40; it++) {
+            double mid = 0.5 * (lo + hi);
+            if (worst_balance(p, in, n, mid) <= cfg->balance_tolerance) lo = mid;
+            else hi = mid;
+        }
+        scale = lo;
     }
     if (scale < 1.0)
         for (int x = 0; x < ns; x++) {
@@ -387,10 +399,21 @@ static void decide_kick_bass(const mm_automix_config *cfg, const mm_automix_inpu
     }
 }
 
-/* Masking cuts on the masker, one at a time: find the pair (a -> b) whose
+/* Predicted per-band change of a stem's level: its EQ plus the gain that
+ * makes up the loudness the EQ takes. */
+static void level_shift(const mm_automix_stem *s, const mm_stem_features *f, double *shift)
+{
+    double makeup = -eq_loudness_change(s, f);
+    for (int k = 0; k < f->bands; k++) shift[k] = mm_automix_eq_response_db(s, f->sample_rate, f->band_hz[k]) + makeup;
+}
+
+/* Masking cuts on the masker, one at a time: take the pair (a -> b) whose
  * masking is still high, predicted with a's cuts so far and the gain that
- * makes up their loudness, cut a in the band where b loses most, repeat
- * (at most max_cuts). Stopping once no pair is high keeps a second run on
+ * makes up their loudness; try a cut in the bands where b loses most and
+ * keep the first that lowers the pair's predicted M (by 0.25 dB) or MCF (by
+ * 0.02): on a broadband masker a cut plus its make-up can raise masking
+ * elsewhere, and such a cut is not made. A pair no cut helps is left alone.
+ * Stopping once no pair is high, or no cut helps, keeps a second run on
  * the result from cutting again. */
 static void decide_cuts(const mm_automix_config *cfg, const mm_automix_input *in, int n, const mm_masking *mk,
                         const double *G, mm_automix_plan *p)
@@ -400,18 +423,17 @@ static void decide_cuts(const mm_automix_config *cfg, const mm_automix_input *in
         mm_automix_stem *sa = &p->stem[a];
         const mm_stem_features *fa = in[a].features;
         if (sa->silent || sa->role == MM_ROLE_KICK) continue;
-        int cut_bands[8], ncut = 0;
-        for (int t = 0; t < cfg->max_cuts && t < 3; t++) {
-            double shift[MM_ERB_MAX_BANDS], makeup = -eq_loudness_change(sa, fa);
-            for (int k = 0; k < fa->bands; k++)
-                shift[k] = mm_automix_eq_response_db(sa, fa->sample_rate, fa->band_hz[k]) + makeup;
+        int cut_bands[8] = {0}, ncut = 0, hopeless[MM_AUTOMIX_MAX_STEMS] = {0};
+        while (ncut < cfg->max_cuts && ncut < 3) {
+            double shift[MM_ERB_MAX_BANDS];
+            level_shift(sa, fa, shift);
             int wb = -1;
             mm_masking_result wr = {0, 0, 0};
             for (int b = 0; b < n; b++) {
                 mm_automix_stem *sb = &p->stem[b];
-                if (b == a || sb->silent) continue;
+                if (b == a || sb->silent || hopeless[b]) continue;
                 if (mm_role_offset_lu(sb->role) < mm_role_offset_lu(sa->role)) continue; /* b matters less */
-                if (sa->role == MM_ROLE_BASS && sb->role == MM_ROLE_KICK) continue;      /* the carve's job */
+                if (sa->role == MM_ROLE_BASS && sb->role == MM_ROLE_KICK) continue;     /* the carve's job */
                 mm_masking_result r;
                 if (mm_masking_pair(mk, a, b, G[a], G[b], 0.0, 1e9, shift, &r) != MM_OK) continue;
                 if (r.m_db > cfg->mask_m_db && r.mcf > cfg->mask_mcf && r.m_db > wr.m_db) {
@@ -420,30 +442,44 @@ static void decide_cuts(const mm_automix_config *cfg, const mm_automix_input *in
                 }
             }
             if (wb < 0) break;
-            /* the band where b loses most: mean MSR weighted by how often b is there */
-            int best = -1;
-            double score = 0, best_msr = 0;
-            for (int k = 0; k < fa->bands; k++) {
-                if (fa->band_hz[k] < 40.0 || fa->band_hz[k] > 16000.0) continue;
-                int near = 0;
-                for (int u = 0; u < ncut; u++)
-                    if (abs(cut_bands[u] - k) < 2) near = 1;
-                if (near) continue;
-                mm_masking_result r;
-                mm_masking_pair(mk, a, wb, G[a], G[wb], fa->band_hz[k], fa->band_hz[k], shift, &r);
-                if (r.m_db <= cfg->mask_m_db) continue;
-                if (r.m_db * r.cells > score) {
-                    score = r.m_db * r.cells;
-                    best = k;
-                    best_msr = r.m_db;
+            int tried[MM_ERB_MAX_BANDS] = {0}, accepted = 0;
+            for (int attempt = 0; attempt < 6 && !accepted; attempt++) {
+                /* the band where b loses most: mean MSR weighted by how often b is there */
+                int best = -1;
+                double score = 0, best_msr = 0;
+                for (int k = 0; k < fa->bands; k++) {
+                    if (tried[k] || fa->band_hz[k] < 40.0 || fa->band_hz[k] > 16000.0) continue;
+                    int near = 0;
+                    for (int u = 0; u < ncut; u++)
+                        if (abs(cut_bands[u] - k) < 2) near = 1;
+                    if (near) continue;
+                    mm_masking_result r;
+                    mm_masking_pair(mk, a, wb, G[a], G[wb], fa->band_hz[k], fa->band_hz[k], shift, &r);
+                    if (r.m_db <= cfg->mask_m_db) continue;
+                    if (r.m_db * r.cells > score) {
+                        score = r.m_db * r.cells;
+                        best = k;
+                        best_msr = r.m_db;
+                    }
+                }
+                if (best < 0) break;
+                tried[best] = 1;
+                int e = add_eq(sa, MM_AUTOMIX_EQ_CUT, fa->band_hz[best], cfg->cut_q, -fmin(best_msr, cfg->max_cut_db));
+                if (e < 0) break;
+                double after_shift[MM_ERB_MAX_BANDS];
+                level_shift(sa, fa, after_shift);
+                mm_masking_result r2;
+                mm_masking_pair(mk, a, wb, G[a], G[wb], 0.0, 1e9, after_shift, &r2);
+                if (r2.m_db <= wr.m_db - 0.25 || r2.mcf <= wr.mcf - 0.02) {
+                    say(sa->eq[e].reason, "masks %s: M %.1f dB, MCF %.2f; worst at %.0f Hz (MSR %.1f dB); predicted after: M %.1f dB, MCF %.2f",
+                        p->stem[wb].name, wr.m_db, wr.mcf, fa->band_hz[best], best_msr, r2.m_db, r2.mcf);
+                    cut_bands[ncut++] = best;
+                    accepted = 1;
+                } else {
+                    sa->eq_count--; /* this cut does not help b */
                 }
             }
-            if (best < 0) break;
-            int e = add_eq(sa, MM_AUTOMIX_EQ_CUT, fa->band_hz[best], cfg->cut_q, -fmin(best_msr, cfg->max_cut_db));
-            if (e < 0) break;
-            say(sa->eq[e].reason, "masks %s: M %.1f dB, MCF %.2f%s; worst at %.0f Hz (MSR %.1f dB)", p->stem[wb].name,
-                wr.m_db, wr.mcf, ncut ? " after the cuts before" : "", fa->band_hz[best], best_msr);
-            cut_bands[ncut++] = best;
+            if (!accepted) hopeless[wb] = 1;
         }
     }
 }
@@ -564,12 +600,12 @@ int mm_automix_decide(const mm_automix_config *cfg, const mm_automix_input *in, 
         /* the gain each stem needs, for judging masking at the balance */
         G[i] = s->silent ? 0.0 : s->target_lufs - s->input_lufs;
     }
-    decide_pan(cfg, in, n, plan);
     decide_highpass(cfg, in, n, plan);
     if (masking) {
         decide_kick_bass(cfg, in, n, masking, G, plan);
         decide_cuts(cfg, in, n, masking, G, plan);
     }
+    decide_pan(cfg, in, n, plan); /* after the EQ, which moves the band balance */
     decide_compression(cfg, in, n, plan);
 
     for (int i = 0; i < n; i++) {
