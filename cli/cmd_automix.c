@@ -1179,10 +1179,13 @@ int cli_cmd_automix(int argc, char **argv)
             len += (size_t)snprintf(moves + len, sizeof moves - len, "comp %.0f:1  ", s->comp.ratio);
         if (s->duck.enabled && len < sizeof moves)
             snprintf(moves + len, sizeof moves - len, "duck from %s %.1f dB", plan->stem[s->duck.key].name, s->duck.depth_db);
+        size_t ml = strlen(moves);
+        while (ml && moves[ml - 1] == ' ') moves[--ml] = 0;
         char in_l[16];
         if (s->silent) snprintf(in_l, sizeof in_l, "silent");
         else snprintf(in_l, sizeof in_l, "%.1f", s->input_lufs);
-        printf("%-12s %-13s %9s %+9.1f %+6.2f  %s\n", s->name, mm_role_name(s->role), in_l, s->gain_db, s->pan, moves);
+        printf("%-12s %-13s %9s %+9.1f %+6.2f%s%s\n", s->name, mm_role_name(s->role), in_l, s->gain_db, s->pan,
+               *moves ? "  " : "", moves);
     }
     if (mix_lufs.reason == MM_REASON_NONE)
         printf("mix: %s  %.1f LUFS, true peak %.1f dBTP (bus %.1f dBTP, master gain %+.1f dB)\n", out, mix_lufs.value,
