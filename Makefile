@@ -30,6 +30,8 @@ endif
 # Debian packages that provide the pkg-config modules below (make deps).
 DEB_PACKAGES = build-essential pkg-config libfftw3-dev libsndfile1-dev libebur128-dev \
                libcjson-dev libcmocka-dev libsoxr-dev gnuplot-nox
+# what only the tests need: Chromium loads the HTML reports headless
+TEST_DEB_PACKAGES = chromium
 PC_LIB       = fftw3f libcjson
 PC_MODULES   = $(PC_LIB) sndfile soxr
 PC_TEST      = cmocka libebur128 libcjson sndfile
@@ -51,7 +53,7 @@ MODULE_ARCHIVES = $(foreach m,$(MODULES),$(BUILD)/libmm_$(m).a)
 LINK_ARCHIVES = $(foreach m,$(LINK_ORDER),$(BUILD)/libmm_$(m).a)
 TEST_BINS = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all lib cli corpus tests test test-asan demo bench install uninstall clean deps check-deps ensure-deps format
+.PHONY: all lib cli corpus tests test test-asan demo bench install uninstall clean deps check-deps ensure-deps ensure-test-deps format
 .SUFFIXES:
 
 all: check-deps lib cli corpus $(BUILD)/examples/analyze_tone
@@ -72,10 +74,13 @@ ensure-deps:
 	command -v gnuplot >/dev/null || ok=0; \
 	if [ $$ok = 0 ]; then $(MAKE) --no-print-directory deps; fi
 
+ensure-test-deps: ensure-deps
+	@command -v chromium >/dev/null || $(MAKE) --no-print-directory deps
+
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	echo "mixmaster: installing $(DEB_PACKAGES)"; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PACKAGES) >/dev/null
+	echo "mixmaster: installing $(DEB_PACKAGES) $(TEST_DEB_PACKAGES)"; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PACKAGES) $(TEST_DEB_PACKAGES) >/dev/null
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -113,7 +118,7 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(MODULE_ARCHIVES)
 
 # The README's test command: installs what is missing, builds, runs every
 # unit/conformance test binary and the command-line tests.
-test: ensure-deps
+test: ensure-test-deps
 	@$(MAKE) --no-print-directory all tests
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
 

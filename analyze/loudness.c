@@ -550,10 +550,9 @@ static double hist_rank(const uint64_t *cnt, size_t from, uint64_t idx)
     return hist_center(HIST_BINS - 1);
 }
 
-mm_measure mm_loudness_range(const mm_loudness *m)
+/* Loudness range (Tech 3342) of a gate's short-term histogram. */
+static mm_measure range_of(const gate *g)
 {
-    if (!m) return measure_none(MM_REASON_NOT_MEASURED);
-    const gate *g = &m->main;
     if (g->st_seen == 0) return measure_none(MM_REASON_TOO_SHORT);
     uint64_t n = 0;
     double sum = 0.0;
@@ -572,6 +571,58 @@ mm_measure mm_loudness_range(const mm_loudness *m)
     uint64_t lo = (uint64_t)((double)(n2 - 1) * LRA_LOW_PCT + 0.5);
     uint64_t hi = (uint64_t)((double)(n2 - 1) * LRA_HIGH_PCT + 0.5);
     return measure_ok(hist_rank(g->s_count, from, hi) - hist_rank(g->s_count, from, lo));
+}
+
+mm_measure mm_loudness_range(const mm_loudness *m)
+{
+    if (!m) return measure_none(MM_REASON_NOT_MEASURED);
+    return range_of(&m->main);
+}
+
+/* Add histogram `src` to `dst` shifted by `shift` bins; bins pushed off the
+ * bottom (under the absolute gate) are dropped, off the top kept in the
+ * last bin. Energies are scaled by the gain. */
+static void hist_add_shifted(uint64_t *dc, double *de, const uint64_t *sc, const double *se, long shift, double scale)
+{
+    for (size_t b = 0; b < HIST_BINS; b++) {
+        if (!sc[b]) continue;
+        const long t = (long)b + shift;
+        if (t < 0) continue;
+        const size_t d = t >= (long)HIST_BINS ? HIST_BINS - 1 : (size_t)t;
+        dc[d] += sc[b];
+        de[d] += se[b] * scale;
+    }
+}
+
+int mm_loudness_pooled(const mm_loudness *const meters[], const double *gains_db, size_t count,
+                       mm_measure *integrated, mm_measure *range)
+{
+    if (!meters || count == 0) return MM_ERR_INVALID_ARG;
+    for (size_t k = 0; k < count; k++)
+        if (!meters[k] || (gains_db && !isfinite(gains_db[k]))) return MM_ERR_INVALID_ARG;
+    gate g;
+    memset(&g, 0, sizeof g);
+    void *mem = calloc(HIST_BINS, 2 * sizeof(uint64_t) + 2 * sizeof(double));
+    if (!mem) return MM_ERR_NOMEM;
+    g.i_count = mem;
+    g.s_count = g.i_count + HIST_BINS;
+    g.i_energy = (double *)(g.s_count + HIST_BINS);
+    g.s_energy = g.i_energy + HIST_BINS;
+    for (size_t k = 0; k < count; k++) {
+        const gate *src = &meters[k]->main;
+        const double gain = gains_db ? gains_db[k] : 0.0;
+        const long shift = lround(gain / HIST_STEP_LU);
+        const double scale = pow(10.0, gain / 10.0);
+        g.blocks_seen += src->blocks_seen;
+        g.st_seen += src->st_seen;
+        hist_add_shifted(g.i_count, g.i_energy, src->i_count, src->i_energy, shift, scale);
+        hist_add_shifted(g.s_count, g.s_energy, src->s_count, src->s_energy, shift, scale);
+    }
+    const gate *gp = &g;
+    if (integrated) *integrated = integrated_of(&gp, 1);
+    if (range) *range = range_of(&g);
+    free(mem);
+    return MM_OK;
 }
 
 static mm_measure energy_measure(double e, int valid)

@@ -31,3 +31,8 @@ done
 "$BUILD/mm-bench" "automix 8 stereo stems x 240 s, -j 2" 240 3 -- $MM automix -j 2 "$DATA/stems8-240" -o "$DATA/automix-240.wav"
 "$BUILD/mm-bench" "automix 8 stereo stems x 60 s, -j 1 (memory)" 60 1 -- $MM automix -j 1 "$DATA/stems8-60" -o "$DATA/automix-60.wav"
 "$BUILD/mm-bench" "automix 8 x 240 s with --report and --stems-out" 240 1 -- $MM automix -j 1 "$DATA/stems8-240" -o "$DATA/automix-240.wav" --report "$DATA/automix-240.json" --stems-out "$DATA/automix-240-stems"
+"$BUILD/mm-bench" "check 240 s (translation, 20 s codec round trips)" 240 3 -- $MM check --format json "$DATA/music-240.wav"
+"$BUILD/mm-bench" "check 240 s, --no-codec" 240 3 -- $MM check --no-codec --format json "$DATA/music-240.wav"
+set -- "$DATA/music-240.wav"
+ten="$1 $1 $1 $1 $1 $1 $1 $1 $1 $1"
+"$BUILD/mm-bench" "album of 10 x 240 s, -j 2, with plots" 2400 3 -- $MM album -j 2 --report-dir "$DATA/album-report" $ten

@@ -3,11 +3,14 @@
 #define MM_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <sndfile.h>
 
 #include "mixmaster/analyze.h"
+#include "mixmaster/check.h"
+#include "mixmaster/plot.h"
 #include "mixmaster/report.h"
 
 /* Exit codes shared by every command. */
@@ -49,7 +52,110 @@ int cli_has_suffix(const char *path, const char *suffix);
 /* Run fn(i, ctx) for i in [0, count) on `jobs` threads. */
 void cli_parallel_for(size_t count, int jobs, void (*fn)(size_t i, void *ctx), void *ctx);
 
+/* Lossy codec round trip in memory (codec.c). */
+typedef enum cli_codec { CLI_CODEC_MP3, CLI_CODEC_OPUS, CLI_CODEC_VORBIS, CLI_CODEC_COUNT } cli_codec;
+
+typedef struct cli_codec_result {
+    cli_codec codec;
+    size_t bytes;            /* size of the encoded stream */
+    double bitrate_kbps;     /* its average bit rate */
+    int decoded_rate;        /* Hz (Opus decodes at 48 kHz) */
+    uint64_t decoded_frames;
+    mm_analysis decoded;     /* analysis of the decoded audio (no series) */
+} cli_codec_result;
+
+const char *cli_codec_name(cli_codec c);
+
+/* Encode `frames` frames of planar float audio (1 or 2 channels) with the
+ * codec, decode, analyse. Returns 0 or -1 with a reason in err. */
+int cli_codec_roundtrip(cli_codec codec, const float *const in[], int channels, size_t frames, double rate,
+                        cli_codec_result *res, char *err, size_t errlen);
+
+/* Copy an analysis' series out of its analyzer (cmd_analyze.c); *store
+ * holds the copy, to be freed by the caller. Returns 0 or -1 (no memory). */
+int cli_keep_series(mm_analysis *r, float **store);
+
+/* Parse a whole decimal number / a finite real; 0 on success. */
+int cli_parse_int(const char *s, int *out);
+int cli_parse_double(const char *s, double *out);
+
+/* Resample planar float (codec.c); allocates out[c]; returns frames or 0
+ * with a reason in err. */
+size_t cli_resample(const float *const in[], int channels, size_t frames, double in_rate, double out_rate,
+                    float **out, char *err, size_t errlen);
+
+/* --report-dir (report_dir.c): figures drawn by gnuplot, written atomically. */
+typedef struct cli_report {
+    char dir[3072];
+    mm_plot_style style;
+    int gnuplot;          /* gnuplot found on PATH */
+    int drawn, failed;
+    char notice[600];     /* why plots are missing, for the page and stderr */
+} cli_report;
+
+/* Create the folder (and parents); find gnuplot. 0 or -1 with a reason. */
+int cli_report_open(cli_report *r, const char *dir, char *err, size_t errlen);
+/* "png" or "svg" (MM_PLOT_FORMAT=svg in the environment selects SVG). */
+const char *cli_report_ext(const cli_report *r);
+/* Reserve a temporary output name for figure `name`; -1 when plots are off. */
+int cli_report_temp(cli_report *r, const char *name, char *tmp, size_t tmplen);
+/* Run `script` (freed here) that draws into `tmp`, then rename it to
+ * dir/name. 0, or -1 (noted in r->notice). */
+int cli_report_draw(cli_report *r, char *script, const char *tmp, const char *name);
+/* Write dir/name atomically. */
+int cli_report_write(cli_report *r, const char *name, const char *text, char *err, size_t errlen);
+/* Write the JSON (NULL: it could not be built) as json_name and the page as
+ * index.html, then say on stderr where the page is (and why plots are
+ * missing, if they are). 0, or -1 after a one-line error. */
+int cli_report_finish(cli_report *r, const char *json_name, const char *json, const mm_html_page *page);
+
+/* Strings that live as long as a report (report_analysis.c). */
+typedef struct cli_strpool {
+    char **s;
+    size_t n, cap;
+} cli_strpool;
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+const char *cli_sp(cli_strpool *p, const char *fmt, ...);
+void cli_sp_free(cli_strpool *p);
+/* "03-name": a figure prefix from a file's position and name, safe in paths and HTML. */
+const char *cli_report_slug(cli_strpool *sp, size_t index, const char *path);
+
+/* A bounded set of (left, right) sample pairs for the goniometer. */
+typedef struct cli_gonio {
+    double *x, *y;        /* side (R-L)/sqrt2, mid (L+R)/sqrt2 */
+    size_t n, cap;
+    uint64_t step, pos;
+} cli_gonio;
+int cli_gonio_init(cli_gonio *g, uint64_t total_frames, size_t points);
+void cli_gonio_feed(cli_gonio *g, const float *const planar[], int channels, size_t frames);
+void cli_gonio_free(cli_gonio *g);
+
+/* Figures and an HTML section for one analysed file. `prefix` names the
+ * figure files; `target_lufs` (NaN: none) is drawn on the loudness plot.
+ * Figures are appended to figs (up to max). */
+size_t cli_report_analysis_figures(cli_report *r, cli_strpool *sp, const char *prefix, const char *title,
+                                   const mm_analysis *a, const cli_gonio *g, double target_lufs,
+                                   const double *ref_mid_db, mm_html_figure *figs, size_t max);
+/* Key figures of an analysis (up to max items). */
+size_t cli_report_analysis_items(cli_strpool *sp, const mm_analysis *a, mm_html_item *items, size_t max);
+/* A bar chart of PLR, PSR and crest per file. */
+int cli_report_dynamics_figure(cli_report *r, const char *name, const char *const *names,
+                               const mm_analysis *const *a, size_t n);
+
+/* The --report-dir of analyze (report_analyze.c): figures, report.json and
+ * index.html for a batch. 0, or -1 after a one-line error on stderr. */
+int cli_analyze_report(const char *dir, const mm_file_result *res, const cli_gonio *const *gonio, size_t n,
+                       const mm_report_options *ro);
+
+/* The --report-dir of check (report_check.c). */
+int cli_check_report(const char *dir, const mm_check_config *cfg, const mm_check_file *files,
+                     const cli_gonio *const *gonio, size_t n, const mm_report_options *ro);
+
 int cli_cmd_analyze(int argc, char **argv);
 int cli_cmd_automix(int argc, char **argv);
+int cli_cmd_check(int argc, char **argv);
+int cli_cmd_album(int argc, char **argv);
 
 #endif

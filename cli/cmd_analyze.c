@@ -23,6 +23,7 @@ static const char usage[] =
     "  --dual-mono        measure a mono file as dual-mono stereo (+3.01 dB);\n"
     "                     the default measures one channel, as BS.1770 does\n"
     "  --no-series        leave the loudness and correlation series out of JSON\n"
+    "  --report-dir DIR   also write DIR/index.html with plots (gnuplot), DIR/report.json\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 all files analysed, 2 usage error, 3 a file could not be\n"
@@ -36,32 +37,43 @@ typedef struct job {
     mm_file_info info;
     char container[24], encoding[24];
     float *series; /* copies of the series, owned here */
+    cli_gonio gonio; /* sample pairs for the report's goniometer */
 } job;
 
 typedef struct run {
     job *jobs;
     mm_analyze_config base;
+    int want_gonio;
 } run;
+
+typedef struct feed_ctx {
+    mm_analyzer *a;
+    cli_gonio *g;
+} feed_ctx;
 
 static int feed(void *ctx, const float *const planar[], size_t frames)
 {
-    return mm_analyzer_process(ctx, planar, frames);
+    feed_ctx *f = ctx;
+    if (f->g) cli_gonio_feed(f->g, planar, 2, frames); /* set for stereo files only */
+    return mm_analyzer_process(f->a, planar, frames);
 }
 
-/* Copy the series out of the analyzer so it can be destroyed now. */
-static int keep_series(job *j)
+/* Copy the series out of the analyzer so it can be destroyed now; *store
+ * receives the copy (free it when done with r). */
+int cli_keep_series(mm_analysis *r, float **store)
 {
-    mm_analysis *r = &j->res;
     size_t nl = r->loudness_series_count, nc = r->correlation_series_count;
+    *store = NULL;
     if (nl + nc == 0) return 0;
-    j->series = malloc((2 * nl + nc) * sizeof(float));
-    if (!j->series) return -1;
-    memcpy(j->series, r->momentary_series, nl * sizeof(float));
-    memcpy(j->series + nl, r->shortterm_series, nl * sizeof(float));
-    if (nc) memcpy(j->series + 2 * nl, r->correlation_series, nc * sizeof(float));
-    r->momentary_series = j->series;
-    r->shortterm_series = j->series + nl;
-    r->correlation_series = nc ? j->series + 2 * nl : NULL;
+    float *s = malloc((2 * nl + nc) * sizeof(float));
+    if (!s) return -1;
+    memcpy(s, r->momentary_series, nl * sizeof(float));
+    memcpy(s + nl, r->shortterm_series, nl * sizeof(float));
+    if (nc) memcpy(s + 2 * nl, r->correlation_series, nc * sizeof(float));
+    r->momentary_series = s;
+    r->shortterm_series = s + nl;
+    r->correlation_series = nc ? s + 2 * nl : NULL;
+    *store = s;
     return 0;
 }
 
@@ -87,9 +99,12 @@ static void analyze_one(size_t i, void *ctx)
         cli_audio_close(&in);
         return;
     }
-    if (cli_audio_stream(&in, READ_BLOCK, feed, a, j->err, sizeof j->err) == 0) {
+    feed_ctx fc = {a, NULL};
+    if (rn->want_gonio && in.info.channels == 2 && cli_gonio_init(&j->gonio, (uint64_t)in.info.frames, 4000) == 0)
+        fc.g = &j->gonio;
+    if (cli_audio_stream(&in, READ_BLOCK, feed, &fc, j->err, sizeof j->err) == 0) {
         mm_analyzer_finish(a, &j->res);
-        if (keep_series(j) != 0) snprintf(j->err, sizeof j->err, "out of memory");
+        if (cli_keep_series(&j->res, &j->series) != 0) snprintf(j->err, sizeof j->err, "out of memory");
         else j->ok = 1;
     }
     mm_analyzer_destroy(a);
@@ -109,19 +124,9 @@ static void warn_about(const job *j)
                 (unsigned long long)r->nonfinite_samples);
 }
 
-static int parse_int(const char *s, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *s == 0 || *end != 0 || v < -1000000 || v > 1000000) return -1;
-    *out = (int)v;
-    return 0;
-}
-
 int cli_cmd_analyze(int argc, char **argv)
 {
-    const char *out = NULL, *format = NULL;
+    const char *out = NULL, *format = NULL, *report_dir = NULL;
     int jobs_n = 1, tp = 4, dual = 0, series = 1;
     const char **files = calloc((size_t)argc, sizeof *files);
     size_t nfiles = 0;
@@ -144,7 +149,8 @@ int cli_cmd_analyze(int argc, char **argv)
             snprintf(name, sizeof name, "%s", a);
         }
         int takes = !strcmp(name, "-o") || !strcmp(name, "--output") || !strcmp(name, "--format") ||
-                    !strcmp(name, "-j") || !strcmp(name, "--jobs") || !strcmp(name, "--true-peak");
+                    !strcmp(name, "-j") || !strcmp(name, "--jobs") || !strcmp(name, "--true-peak") ||
+                    !strcmp(name, "--report-dir");
         if (takes && !val) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "mixmaster analyze: %s needs a value\n", name);
@@ -165,17 +171,19 @@ int cli_cmd_analyze(int argc, char **argv)
             }
             format = val;
         } else if (!strcmp(name, "-j") || !strcmp(name, "--jobs")) {
-            if (parse_int(val, &jobs_n) || jobs_n < 1 || jobs_n > 256) {
+            if (cli_parse_int(val, &jobs_n) || jobs_n < 1 || jobs_n > 256) {
                 fprintf(stderr, "mixmaster analyze: -j needs a number from 1 to 256, not '%s'\n", val);
                 goto done;
             }
         } else if (!strcmp(name, "--true-peak")) {
-            if (parse_int(val, &tp) || (tp != 4 && tp != 8)) {
+            if (cli_parse_int(val, &tp) || (tp != 4 && tp != 8)) {
                 fprintf(stderr, "mixmaster analyze: --true-peak must be 4 or 8, not '%s'\n", val);
                 goto done;
             }
         } else if (!strcmp(name, "--dual-mono")) {
             dual = 1;
+        } else if (!strcmp(name, "--report-dir")) {
+            report_dir = val;
         } else if (!strcmp(name, "--no-series")) {
             series = 0;
         } else if (a[0] == '-' && a[1] != 0) {
@@ -200,6 +208,7 @@ int cli_cmd_analyze(int argc, char **argv)
     rn.base = mm_analyze_config_default(48000, 2);
     rn.base.true_peak_oversample = tp;
     rn.base.dual_mono = dual;
+    rn.want_gonio = report_dir != NULL;
     rn.jobs = calloc(nfiles, sizeof *rn.jobs);
     mm_file_result *res = calloc(nfiles, sizeof *res);
     if (!rn.jobs || !res) {
@@ -256,7 +265,16 @@ int cli_cmd_analyze(int argc, char **argv)
         }
         mm_report_free(doc);
     }
-    for (size_t i = 0; i < nfiles; i++) free(rn.jobs[i].series);
+    if (report_dir) {
+        const cli_gonio **gs = calloc(nfiles, sizeof *gs);
+        for (size_t i = 0; gs && i < nfiles; i++) gs[i] = &rn.jobs[i].gonio;
+        if (!gs || cli_analyze_report(report_dir, res, gs, nfiles, &ro) != 0) rc = CLI_EXIT_INPUT;
+        free(gs);
+    }
+    for (size_t i = 0; i < nfiles; i++) {
+        free(rn.jobs[i].series);
+        cli_gonio_free(&rn.jobs[i].gonio);
+    }
     free(rn.jobs);
     free(res);
 done:

@@ -19,6 +19,30 @@ $MM analyze "$OUT"/corpus/flawed/clipped.wav "$OUT"/corpus/flawed/polarity.wav
 echo
 echo "demo: wrote $OUT/analysis.json"
 echo
+echo "== mixmaster check: is the mix ready for mastering? (and a flawed variant)"
+set +e
+$MM check "$OUT/corpus/mix.wav" "$OUT/corpus/flawed/polarity.wav"
+rc=$?
+$MM check -j 2 --format json -o "$OUT/check.json" "$OUT/corpus/mix.wav" "$OUT"/corpus/flawed/*.wav
+rc2=$?
+set -e
+# exit 1 means a check failed, which the flawed variants are made to do
+for r in $rc $rc2; do
+    [ "$r" -le 1 ] || { echo "demo: check failed (exit $r)" >&2; exit "$r"; }
+done
+echo
+echo "== mixmaster album: three corpus songs at different levels, as one album"
+for k in 2 3; do
+    [ -f "$OUT/corpus$k/mix.wav" ] || "$BUILD/mm-corpus" song "$OUT/corpus$k" --seed $k >/dev/null
+done
+$MM album --preset apple --report-dir "$OUT/report/album" -o "$OUT/album.json" \
+    "$OUT/corpus/mix.wav" "$OUT/corpus2/flawed/too_quiet.wav" "$OUT/corpus3/flawed/no_headroom.wav"
+$MM album --preset apple "$OUT/corpus/mix.wav" "$OUT/corpus2/flawed/too_quiet.wav" "$OUT/corpus3/flawed/no_headroom.wav"
+$MM check --report-dir "$OUT/report/check" -o "$OUT/report/check.txt" "$OUT/corpus/mix.wav" "$OUT/corpus/flawed/polarity.wav" || [ $? -le 1 ]
+echo
+echo "demo: wrote $OUT/analysis.json, $OUT/check.json and $OUT/album.json"
+echo "demo: HTML reports: $OUT/report/check/index.html and $OUT/report/album/index.html"
+echo
 echo "== mixmaster automix $OUT/corpus/stems -> $OUT/automix/mix.wav"
 mkdir -p "$OUT/automix"
 $MM automix "$OUT/corpus/stems" -o "$OUT/automix/mix.wav" --plan-out "$OUT/automix/plan.json" \

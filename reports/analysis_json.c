@@ -8,6 +8,7 @@
 #include <cJSON.h>
 
 #include "mixmaster/report.h"
+#include "internal.h"
 
 mm_report_options mm_report_options_default(void)
 {
@@ -27,14 +28,14 @@ static double rounded(double x, int digits)
 }
 
 /* Number or null; cJSON would print NaN as null too, but say it plainly. */
-static void add_num(cJSON *o, const char *key, double v, int digits)
+void mm__json_num(cJSON *o, const char *key, double v, int digits)
 {
     if (isfinite(v)) cJSON_AddNumberToObject(o, key, rounded(v, digits));
     else cJSON_AddNullToObject(o, key);
 }
 
 /* Add a measure; a missing value becomes null plus an entry in "null_reasons". */
-static void add_measure(cJSON *o, const char *key, mm_measure m, int digits)
+void mm__json_measure(cJSON *o, const char *key, mm_measure m, int digits)
 {
     if (m.reason == MM_REASON_NONE && isfinite(m.value)) {
         cJSON_AddNumberToObject(o, key, rounded(m.value, digits));
@@ -46,7 +47,7 @@ static void add_measure(cJSON *o, const char *key, mm_measure m, int digits)
     if (why) cJSON_AddStringToObject(why, key, mm_reason_string(m.reason == MM_REASON_NONE ? MM_REASON_SILENT : m.reason));
 }
 
-static cJSON *measure_array(const mm_measure *m, size_t n, int digits)
+cJSON *mm__json_measure_array(const mm_measure *m, size_t n, int digits)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; a && i < n; i++) {
@@ -86,10 +87,10 @@ static cJSON *events_json(const mm_event *ev, size_t n, const char *peak_key)
     for (size_t i = 0; a && i < n; i++) {
         cJSON *e = cJSON_CreateObject();
         if (!e) break;
-        add_num(e, "time_s", ev[i].time_s, 6);
-        add_num(e, "duration_s", ev[i].duration_s, 6);
+        mm__json_num(e, "time_s", ev[i].time_s, 6);
+        mm__json_num(e, "duration_s", ev[i].duration_s, 6);
         cJSON_AddNumberToObject(e, "channel", ev[i].channel);
-        add_num(e, peak_key, ev[i].peak_db, 3);
+        mm__json_num(e, peak_key, ev[i].peak_db, 3);
         cJSON_AddItemToArray(a, e);
     }
     return a;
@@ -110,10 +111,10 @@ static void add_format(cJSON *f, const mm_file_info *info, const mm_analysis *r)
     cJSON_AddNumberToObject(f, "sample_rate_hz", r->sample_rate);
     cJSON_AddNumberToObject(f, "channels", r->channels);
     cJSON_AddNumberToObject(f, "frames", (double)r->frames);
-    add_num(f, "duration_s", r->duration_s, 6);
+    mm__json_num(f, "duration_s", r->duration_s, 6);
 }
 
-static cJSON *file_json(const mm_file_result *fr, const mm_report_options *opt)
+cJSON *mm__report_file_json(const mm_file_result *fr, const mm_report_options *opt)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
@@ -128,21 +129,21 @@ static cJSON *file_json(const mm_file_result *fr, const mm_report_options *opt)
     add_format(cJSON_AddObjectToObject(o, "format"), &fr->info, r);
 
     cJSON *l = cJSON_AddObjectToObject(o, "loudness");
-    add_measure(l, "integrated_lufs", r->integrated_lufs, 2);
-    add_measure(l, "loudness_range_lu", r->loudness_range_lu, 2);
-    add_measure(l, "momentary_max_lufs", r->momentary_max_lufs, 2);
-    add_measure(l, "shortterm_max_lufs", r->shortterm_max_lufs, 2);
-    add_measure(l, "sample_peak_dbfs", r->sample_peak_dbfs, 2);
-    add_measure(l, "true_peak_dbtp", r->true_peak_dbtp, 2);
+    mm__json_measure(l, "integrated_lufs", r->integrated_lufs, 2);
+    mm__json_measure(l, "loudness_range_lu", r->loudness_range_lu, 2);
+    mm__json_measure(l, "momentary_max_lufs", r->momentary_max_lufs, 2);
+    mm__json_measure(l, "shortterm_max_lufs", r->shortterm_max_lufs, 2);
+    mm__json_measure(l, "sample_peak_dbfs", r->sample_peak_dbfs, 2);
+    mm__json_measure(l, "true_peak_dbtp", r->true_peak_dbtp, 2);
     cJSON_AddNumberToObject(l, "true_peak_oversampling", r->true_peak_oversample);
     cJSON_AddStringToObject(l, "mono_convention",
                             r->channels != 1 ? "not_mono" : r->dual_mono ? "dual_mono" : "single_channel");
 
     cJSON *d = cJSON_AddObjectToObject(o, "dynamics");
-    add_measure(d, "plr_db", r->plr_db, 2);
-    add_measure(d, "psr_db", r->psr_db, 2);
-    add_measure(d, "crest_db", r->crest_db, 2);
-    add_measure(d, "rms_dbfs", r->rms_dbfs, 2);
+    mm__json_measure(d, "plr_db", r->plr_db, 2);
+    mm__json_measure(d, "psr_db", r->psr_db, 2);
+    mm__json_measure(d, "crest_db", r->crest_db, 2);
+    mm__json_measure(d, "rms_dbfs", r->rms_dbfs, 2);
 
     cJSON *s = cJSON_AddObjectToObject(o, "spectrum");
     cJSON_AddStringToObject(s, "level_convention", "aes17_sine_amplitude_db");
@@ -151,34 +152,34 @@ static cJSON *file_json(const mm_file_result *fr, const mm_report_options *opt)
     for (int b = 0; fc && b < MM_THIRD_OCTAVE_BANDS; b++)
         cJSON_AddItemToArray(fc, cJSON_CreateNumber(rounded(r->band_center_hz[b], 2)));
     cJSON_AddItemToObject(t, "center_hz", fc);
-    cJSON_AddItemToObject(t, "mid_db", measure_array(r->mid_band_db, MM_THIRD_OCTAVE_BANDS, 2));
+    cJSON_AddItemToObject(t, "mid_db", mm__json_measure_array(r->mid_band_db, MM_THIRD_OCTAVE_BANDS, 2));
     note_array_reason(t, "mid_db", r->mid_band_db, MM_THIRD_OCTAVE_BANDS);
-    cJSON_AddItemToObject(t, "side_db", measure_array(r->side_band_db, MM_THIRD_OCTAVE_BANDS, 2));
+    cJSON_AddItemToObject(t, "side_db", mm__json_measure_array(r->side_band_db, MM_THIRD_OCTAVE_BANDS, 2));
     note_array_reason(t, "side_db", r->side_band_db, MM_THIRD_OCTAVE_BANDS);
-    cJSON_AddItemToObject(t, "correlation", measure_array(r->band_correlation, MM_THIRD_OCTAVE_BANDS, 3));
+    cJSON_AddItemToObject(t, "correlation", mm__json_measure_array(r->band_correlation, MM_THIRD_OCTAVE_BANDS, 3));
     note_array_reason(t, "correlation", r->band_correlation, MM_THIRD_OCTAVE_BANDS);
     cJSON *tb = cJSON_AddObjectToObject(s, "tonal_balance");
     cJSON *edges = cJSON_CreateDoubleArray(mm_tonal_band_edges_hz, MM_TONAL_BANDS + 1);
     cJSON_AddItemToObject(tb, "band_edges_hz", edges);
     cJSON_AddStringToObject(tb, "reference", "relative_to_20hz_20khz_total");
-    cJSON_AddItemToObject(tb, "mid_db", measure_array(r->tonal_mid_db, MM_TONAL_BANDS, 2));
+    cJSON_AddItemToObject(tb, "mid_db", mm__json_measure_array(r->tonal_mid_db, MM_TONAL_BANDS, 2));
     note_array_reason(tb, "mid_db", r->tonal_mid_db, MM_TONAL_BANDS);
-    cJSON_AddItemToObject(tb, "side_db", measure_array(r->tonal_side_db, MM_TONAL_BANDS, 2));
+    cJSON_AddItemToObject(tb, "side_db", mm__json_measure_array(r->tonal_side_db, MM_TONAL_BANDS, 2));
     note_array_reason(tb, "side_db", r->tonal_side_db, MM_TONAL_BANDS);
 
     cJSON *st = cJSON_AddObjectToObject(o, "stereo");
-    add_measure(st, "correlation", r->correlation, 4);
-    add_measure(st, "correlation_below_120hz", r->correlation_low, 4);
-    add_measure(st, "correlation_min", r->correlation_min, 4);
-    add_measure(st, "negative_correlation_s", r->negative_correlation_s, 2);
-    add_measure(st, "side_to_mid_db", r->side_mid_db, 2);
-    add_measure(st, "side_to_mid_below_120hz_db", r->side_mid_low_db, 2);
-    add_measure(st, "balance_db", r->balance_db, 3);
-    add_measure(st, "mono_fold_lufs", r->mono_fold_lufs, 2);
-    add_measure(st, "mono_fold_loss_db", r->mono_loss_db, 2);
+    mm__json_measure(st, "correlation", r->correlation, 4);
+    mm__json_measure(st, "correlation_below_120hz", r->correlation_low, 4);
+    mm__json_measure(st, "correlation_min", r->correlation_min, 4);
+    mm__json_measure(st, "negative_correlation_s", r->negative_correlation_s, 2);
+    mm__json_measure(st, "side_to_mid_db", r->side_mid_db, 2);
+    mm__json_measure(st, "side_to_mid_below_120hz_db", r->side_mid_low_db, 2);
+    mm__json_measure(st, "balance_db", r->balance_db, 3);
+    mm__json_measure(st, "mono_fold_lufs", r->mono_fold_lufs, 2);
+    mm__json_measure(st, "mono_fold_loss_db", r->mono_loss_db, 2);
 
     cJSON *h = cJSON_AddObjectToObject(o, "hygiene");
-    add_num(h, "dc_offset_max", r->dc_offset_max, 6);
+    mm__json_num(h, "dc_offset_max", r->dc_offset_max, 6);
     cJSON_AddNumberToObject(h, "clipped_samples", (double)r->clipped_samples);
     cJSON_AddNumberToObject(h, "clip_runs", (double)r->clip_runs);
     cJSON_AddNumberToObject(h, "longest_clip_run_samples", (double)r->longest_clip_run);
@@ -186,19 +187,19 @@ static cJSON *file_json(const mm_file_result *fr, const mm_report_options *opt)
     cJSON_AddNumberToObject(h, "inter_sample_overs", (double)r->overs);
     cJSON_AddItemToObject(h, "over_events", events_json(r->over_events, r->over_event_count, "peak_dbtp"));
     cJSON_AddNumberToObject(h, "nonfinite_samples", (double)r->nonfinite_samples);
-    add_measure(h, "leading_silence_s", r->leading_silence_s, 4);
-    add_measure(h, "trailing_silence_s", r->trailing_silence_s, 4);
+    mm__json_measure(h, "leading_silence_s", r->leading_silence_s, 4);
+    mm__json_measure(h, "trailing_silence_s", r->trailing_silence_s, 4);
 
     cJSON *chs = cJSON_AddArrayToObject(o, "channels");
     for (int c = 0; chs && c < r->channels; c++) {
         const mm_channel_stats *cs = &r->ch[c];
         cJSON *x = cJSON_CreateObject();
         if (!x) break;
-        add_measure(x, "sample_peak_dbfs", cs->sample_peak_dbfs, 2);
-        add_measure(x, "true_peak_dbtp", cs->true_peak_dbtp, 2);
-        add_measure(x, "rms_dbfs", cs->rms_dbfs, 2);
-        add_measure(x, "crest_db", cs->crest_db, 2);
-        add_num(x, "dc_offset", cs->dc_offset, 6);
+        mm__json_measure(x, "sample_peak_dbfs", cs->sample_peak_dbfs, 2);
+        mm__json_measure(x, "true_peak_dbtp", cs->true_peak_dbtp, 2);
+        mm__json_measure(x, "rms_dbfs", cs->rms_dbfs, 2);
+        mm__json_measure(x, "crest_db", cs->crest_db, 2);
+        mm__json_num(x, "dc_offset", cs->dc_offset, 6);
         cJSON_AddNumberToObject(x, "clipped_samples", (double)cs->clipped_samples);
         cJSON_AddNumberToObject(x, "clip_runs", (double)cs->clip_runs);
         cJSON_AddNumberToObject(x, "inter_sample_overs", (double)cs->overs);
@@ -208,11 +209,11 @@ static cJSON *file_json(const mm_file_result *fr, const mm_report_options *opt)
 
     if (opt->include_series) {
         cJSON *se = cJSON_AddObjectToObject(o, "series");
-        add_num(se, "loudness_step_s", r->loudness_series_step_s, 6);
+        mm__json_num(se, "loudness_step_s", r->loudness_series_step_s, 6);
         cJSON_AddItemToObject(se, "momentary_lufs", float_series(r->momentary_series, r->loudness_series_count, 2));
         cJSON_AddItemToObject(se, "shortterm_lufs", float_series(r->shortterm_series, r->loudness_series_count, 2));
         if (r->channels == 2) {
-            add_num(se, "correlation_step_s", r->correlation_series_step_s, 6);
+            mm__json_num(se, "correlation_step_s", r->correlation_series_step_s, 6);
             cJSON_AddItemToObject(se, "correlation", float_series(r->correlation_series, r->correlation_series_count, 3));
         }
     }
@@ -236,7 +237,7 @@ char *mm_report_analysis_json(const mm_file_result *files, size_t count, const m
     cJSON *arr = cJSON_AddArrayToObject(root, "files");
     if (!arr) goto done;
     for (size_t i = 0; i < count; i++) {
-        cJSON *f = file_json(&files[i], opt);
+        cJSON *f = mm__report_file_json(&files[i], opt);
         if (!f) goto done;
         cJSON_AddItemToArray(arr, f);
     }

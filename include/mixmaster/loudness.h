@@ -114,6 +114,18 @@ size_t mm_loudness_series(const mm_loudness *m, const float **momentary,
  *  loudness, or the sum of stems): their gating blocks are pooled. */
 mm_measure mm_loudness_integrated_multiple(const mm_loudness *const meters[], size_t count);
 
+/**
+ * Integrated loudness and loudness range of several meters taken as one
+ * programme (an album), each as if played with gain gains_db[k] (NULL: no
+ * gain). The gating histograms are shifted by the gain to the nearest
+ * 0.01 LU; blocks a negative gain pushes under the -70 LUFS absolute gate
+ * drop out, and blocks that were under it before a positive gain stay out
+ * (they weigh nothing in practice). Either output may be NULL. Allocates a
+ * scratch histogram: MM_ERR_NOMEM, or MM_ERR_INVALID_ARG.
+ */
+int mm_loudness_pooled(const mm_loudness *const meters[], const double *gains_db, size_t count,
+                       mm_measure *integrated, mm_measure *range);
+
 /** Frames metered since create/reset. */
 unsigned long long mm_loudness_frames(const mm_loudness *m);
 
