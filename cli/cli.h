@@ -183,6 +183,7 @@ struct mm_master_result;
 int cli_master_report(const char *dir, const struct mm_master_result *m, const char *tool);
 
 int cli_cmd_analyze(int argc, char **argv);
+int cli_cmd_automix(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);
 int cli_cmd_album(int argc, char **argv);
 int cli_cmd_master(int argc, char **argv);
