@@ -30,6 +30,8 @@ endif
 # Debian packages that provide the pkg-config modules below (make deps).
 DEB_PACKAGES = build-essential pkg-config libfftw3-dev libsndfile1-dev libebur128-dev \
                libcjson-dev libcmocka-dev libsoxr-dev gnuplot-nox
+# what only the tests need: Chromium loads the HTML reports headless
+TEST_DEB_PACKAGES = chromium
 PC_LIB       = fftw3f libcjson
 PC_MODULES   = $(PC_LIB) sndfile soxr
 PC_TEST      = cmocka libebur128 libcjson sndfile
@@ -51,7 +53,7 @@ MODULE_ARCHIVES = $(foreach m,$(MODULES),$(BUILD)/libmm_$(m).a)
 LINK_ARCHIVES = $(foreach m,$(LINK_ORDER),$(BUILD)/libmm_$(m).a)
 TEST_BINS = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all lib cli corpus tests test test-asan demo bench install uninstall clean deps check-deps ensure-deps format \
+.PHONY: all lib cli corpus tests test test-asan demo bench install uninstall clean deps check-deps ensure-deps ensure-test-deps format \
         fuzz fuzz-run test-valgrind
 .SUFFIXES:
 
@@ -73,10 +75,13 @@ ensure-deps:
 	command -v gnuplot >/dev/null || ok=0; \
 	if [ $$ok = 0 ]; then $(MAKE) --no-print-directory deps; fi
 
+ensure-test-deps: ensure-deps
+	@command -v chromium >/dev/null || $(MAKE) --no-print-directory deps
+
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	echo "mixmaster: installing $(DEB_PACKAGES)"; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PACKAGES) >/dev/null
+	echo "mixmaster: installing $(DEB_PACKAGES) $(TEST_DEB_PACKAGES)"; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PACKAGES) $(TEST_DEB_PACKAGES) >/dev/null
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -91,8 +96,8 @@ $(foreach m,$(MODULES),$(eval $(BUILD)/libmm_$(m).a: $$(patsubst %.c,$(BUILD)/ob
 $(BUILD)/libmixmaster.a: $(LIB_OBJ)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/libmixmaster.so: $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libmixmaster.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
+$(BUILD)/libmixmaster.so: $(LIB_OBJ) mixmaster.map
+	$(CC) -shared -Wl,-soname,libmixmaster.so.$(SOVERSION) -Wl,--version-script=mixmaster.map $(LDFLAGS) -o $@ $(LIB_OBJ) $(LIB_LIBS)
 
 $(BUILD)/mixmaster: $(CLI_OBJ) $(MODULE_ARCHIVES)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LINK_ARCHIVES) $(LIBS)
@@ -126,7 +131,7 @@ $(BUILD)/tests/test_alloc: TEST_LDFLAGS = $(foreach f,$(ALLOC_WRAPPED),-Wl,--wra
 
 # The README's test command: installs what is missing, builds, runs every
 # unit/conformance test binary and the command-line tests.
-test: ensure-deps
+test: ensure-test-deps
 	@$(MAKE) --no-print-directory all tests
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
 

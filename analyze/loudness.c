@@ -3,6 +3,7 @@
  * See include/mixmaster/loudness.h for what is measured and how.
  */
 #include "mixmaster/loudness.h"
+#include "kweighting.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -111,7 +112,7 @@ static mm_measure measure_none(mm_reason why)
  * 1e-8: a high shelf of +3.9998 dB at 1681.97 Hz, Q 0.70718, and a
  * second-order high-pass at 38.1355 Hz, Q 0.500327 (the "RLB" curve).
  */
-static void kweighting_design(double fs, mm_biquad_coeffs *pre, mm_biquad_coeffs *rlb)
+void mm__kweighting_design(double fs, mm_biquad_coeffs *pre, mm_biquad_coeffs *rlb)
 {
     const double shelf_hz = 1681.974450955533, shelf_db = 3.999843853973347;
     const double shelf_q = 0.7071752369554196;
@@ -234,7 +235,7 @@ mm_loudness *mm_loudness_create(const mm_loudness_config *cfg, int *err)
             r = MM_CHANNEL_DUAL_MONO;
         m->weight[c] = role_weight(r);
     }
-    kweighting_design(cfg->sample_rate, &m->pre, &m->rlb);
+    mm__kweighting_design(cfg->sample_rate, &m->pre, &m->rlb);
     m->sub_frames = (size_t)floor(cfg->sample_rate / 100.0 + 0.5);
     m->inv_sub_frames = 1.0 / (double)m->sub_frames;
     mm_loudness_reset(m);
@@ -454,6 +455,29 @@ static void close_subblock(mm_loudness *m)
     m->sub_fill = 0;
 }
 
+/* Sums of squares (and of the L*R product) of input that is already
+ * K-weighted. */
+static void square_one(const float *MM_RESTRICT x, size_t n, double *acc)
+{
+    double sum = *acc;
+    for (size_t i = 0; i < n; i++) sum += (double)x[i] * x[i];
+    *acc = sum;
+}
+
+static void square_pair(const float *MM_RESTRICT l, const float *MM_RESTRICT r, size_t n, double e[3])
+{
+    double ell = e[0], err = e[1], elr = e[2];
+    for (size_t i = 0; i < n; i++) {
+        const double yl = l[i], yr = r[i];
+        ell += yl * yl;
+        err += yr * yr;
+        elr += yl * yr;
+    }
+    e[0] = ell;
+    e[1] = err;
+    e[2] = elr;
+}
+
 int mm_loudness_process(mm_loudness *m, const float *const in[], size_t frames)
 {
     if (!m || (!in && frames)) return MM_ERR_INVALID_ARG;
@@ -463,14 +487,16 @@ int mm_loudness_process(mm_loudness *m, const float *const in[], size_t frames)
         if (n > frames - pos) n = frames - pos;
         if (m->has_fold) {
             double e[3] = {m->acc[0], m->acc[1], m->acc_lr};
-            kweight_pair(&m->pre, &m->rlb, &m->k[0], &m->k[1], in[0] + pos, in[1] + pos, n, e);
+            if (m->cfg.prefiltered) square_pair(in[0] + pos, in[1] + pos, n, e);
+            else kweight_pair(&m->pre, &m->rlb, &m->k[0], &m->k[1], in[0] + pos, in[1] + pos, n, e);
             m->acc[0] = e[0];
             m->acc[1] = e[1];
             m->acc_lr = e[2];
         } else {
             for (int c = 0; c < m->cfg.channels; c++) {
                 if (m->weight[c] == 0.0) continue;
-                kweight_one(&m->pre, &m->rlb, &m->k[c], in[c] + pos, n, &m->acc[c]);
+                if (m->cfg.prefiltered) square_one(in[c] + pos, n, &m->acc[c]);
+                else kweight_one(&m->pre, &m->rlb, &m->k[c], in[c] + pos, n, &m->acc[c]);
             }
         }
         m->sub_fill += n;
@@ -550,10 +576,9 @@ static double hist_rank(const uint64_t *cnt, size_t from, uint64_t idx)
     return hist_center(HIST_BINS - 1);
 }
 
-mm_measure mm_loudness_range(const mm_loudness *m)
+/* Loudness range (Tech 3342) of a gate's short-term histogram. */
+static mm_measure range_of(const gate *g)
 {
-    if (!m) return measure_none(MM_REASON_NOT_MEASURED);
-    const gate *g = &m->main;
     if (g->st_seen == 0) return measure_none(MM_REASON_TOO_SHORT);
     uint64_t n = 0;
     double sum = 0.0;
@@ -572,6 +597,58 @@ mm_measure mm_loudness_range(const mm_loudness *m)
     uint64_t lo = (uint64_t)((double)(n2 - 1) * LRA_LOW_PCT + 0.5);
     uint64_t hi = (uint64_t)((double)(n2 - 1) * LRA_HIGH_PCT + 0.5);
     return measure_ok(hist_rank(g->s_count, from, hi) - hist_rank(g->s_count, from, lo));
+}
+
+mm_measure mm_loudness_range(const mm_loudness *m)
+{
+    if (!m) return measure_none(MM_REASON_NOT_MEASURED);
+    return range_of(&m->main);
+}
+
+/* Add histogram `src` to `dst` shifted by `shift` bins; bins pushed off the
+ * bottom (under the absolute gate) are dropped, off the top kept in the
+ * last bin. Energies are scaled by the gain. */
+static void hist_add_shifted(uint64_t *dc, double *de, const uint64_t *sc, const double *se, long shift, double scale)
+{
+    for (size_t b = 0; b < HIST_BINS; b++) {
+        if (!sc[b]) continue;
+        const long t = (long)b + shift;
+        if (t < 0) continue;
+        const size_t d = t >= (long)HIST_BINS ? HIST_BINS - 1 : (size_t)t;
+        dc[d] += sc[b];
+        de[d] += se[b] * scale;
+    }
+}
+
+int mm_loudness_pooled(const mm_loudness *const meters[], const double *gains_db, size_t count,
+                       mm_measure *integrated, mm_measure *range)
+{
+    if (!meters || count == 0) return MM_ERR_INVALID_ARG;
+    for (size_t k = 0; k < count; k++)
+        if (!meters[k] || (gains_db && !isfinite(gains_db[k]))) return MM_ERR_INVALID_ARG;
+    gate g;
+    memset(&g, 0, sizeof g);
+    void *mem = calloc(HIST_BINS, 2 * sizeof(uint64_t) + 2 * sizeof(double));
+    if (!mem) return MM_ERR_NOMEM;
+    g.i_count = mem;
+    g.s_count = g.i_count + HIST_BINS;
+    g.i_energy = (double *)(g.s_count + HIST_BINS);
+    g.s_energy = g.i_energy + HIST_BINS;
+    for (size_t k = 0; k < count; k++) {
+        const gate *src = &meters[k]->main;
+        const double gain = gains_db ? gains_db[k] : 0.0;
+        const long shift = lround(gain / HIST_STEP_LU);
+        const double scale = pow(10.0, gain / 10.0);
+        g.blocks_seen += src->blocks_seen;
+        g.st_seen += src->st_seen;
+        hist_add_shifted(g.i_count, g.i_energy, src->i_count, src->i_energy, shift, scale);
+        hist_add_shifted(g.s_count, g.s_energy, src->s_count, src->s_energy, shift, scale);
+    }
+    const gate *gp = &g;
+    if (integrated) *integrated = integrated_of(&gp, 1);
+    if (range) *range = range_of(&g);
+    free(mem);
+    return MM_OK;
 }
 
 static mm_measure energy_measure(double e, int valid)

@@ -11,6 +11,8 @@
 
 #include "mixmaster/analyze.h"
 #include "mixmaster/check.h"
+#include "mixmaster/dither.h"
+#include "mixmaster/plot.h"
 #include "mixmaster/report.h"
 
 /* Exit codes shared by every command. */
@@ -96,6 +98,30 @@ int cli_has_suffix(const char *path, const char *suffix);
 /* Run fn(i, ctx) for i in [0, count) on `jobs` threads. */
 void cli_parallel_for(size_t count, int jobs, void (*fn)(size_t i, void *ctx), void *ctx);
 
+/* Writing audio (audio_out.c): format from the extension, TPDF dither to
+ * 16 or 24 bits (noise-shaped at 16), written under a temporary name next to
+ * the final path and renamed into place by commit. */
+#define CLI_OUT_BLOCK 4096
+typedef struct cli_out {
+    SNDFILE *sf;
+    char *path, *tmp;
+    int channels, bits, failed;
+    mm_dither *dither;
+    float *inter;
+    int32_t *ints;
+    long clamped;        /* samples clamped at full scale by the quantiser */
+    uint64_t frames;
+} cli_out;
+/* The libsndfile format for path's extension (.wav .flac .aiff .w64 .caf
+ * .rf64 .au) at 16, 24 or 32 (float) bits. 0 or -1 with a reason. */
+int cli_out_format(const char *path, int bits, int *format, char *err, size_t errlen);
+int cli_out_open(cli_out *o, const char *path, double rate, int channels, int bits, char *err, size_t errlen);
+int cli_out_write(cli_out *o, const float *const planar[], size_t frames);
+/* Close and rename into place; on failure the temporary file is removed. */
+int cli_out_commit(cli_out *o, char *err, size_t errlen);
+/* Remove the temporary file (nothing appears at the final path). */
+void cli_out_abort(cli_out *o);
+
 /* Lossy codec round trip in memory (codec.c). */
 typedef enum cli_codec { CLI_CODEC_MP3, CLI_CODEC_OPUS, CLI_CODEC_VORBIS, CLI_CODEC_COUNT } cli_codec;
 
@@ -134,6 +160,7 @@ typedef struct cli_analyze_opts {
     const char *out;      /* NULL: standard output */
     const char *format;   /* "text", "json" or "jsonl" (resolved) */
     int jobs, true_peak, dual_mono, series, help;
+    const char *report_dir; /* --report-dir, NULL if none */
     const char **files;   /* points into argv; free with cli_analyze_opts_free */
     size_t nfiles;
 } cli_analyze_opts;
@@ -148,9 +175,9 @@ void cli_analyze_opts_free(cli_analyze_opts *o);
  * --config file, --set), as cli_check_parse() leaves them. */
 typedef struct cli_check_opts {
     mm_check_config cfg;
-    const char *out, *format, *reference;
+    const char *out, *format, *reference, *report_dir;
     int jobs, strict, help, list_presets, list_thresholds;
-    int codec, translation;
+    int codec, translation, gonio;
     double codec_seconds;
     const char **files;
     size_t nfiles;
@@ -166,8 +193,87 @@ void cli_check_opts_free(cli_check_opts *o);
 __attribute__((format(printf, 3, 4)))
 #endif
 int cli_usage_error(char *err, size_t errlen, const char *fmt, ...);
+/* --report-dir (report_dir.c): figures drawn by gnuplot, written atomically. */
+typedef struct cli_report {
+    char dir[3072];
+    mm_plot_style style;
+    int gnuplot;          /* gnuplot found on PATH */
+    int drawn, failed;
+    char notice[600];     /* why plots are missing, for the page and stderr */
+} cli_report;
+
+/* Create the folder (and parents); find gnuplot. 0 or -1 with a reason. */
+int cli_report_open(cli_report *r, const char *dir, char *err, size_t errlen);
+/* "png" or "svg" (MM_PLOT_FORMAT=svg in the environment selects SVG). */
+const char *cli_report_ext(const cli_report *r);
+/* Reserve a temporary output name for figure `name`; -1 when plots are off. */
+int cli_report_temp(cli_report *r, const char *name, char *tmp, size_t tmplen);
+/* Run `script` (freed here) that draws into `tmp`, then rename it to
+ * dir/name. 0, or -1 (noted in r->notice). */
+int cli_report_draw(cli_report *r, char *script, const char *tmp, const char *name);
+/* Write dir/name atomically. */
+int cli_report_write(cli_report *r, const char *name, const char *text, char *err, size_t errlen);
+/* Write the JSON (NULL: it could not be built) as json_name and the page as
+ * index.html, then say on stderr where the page is (and why plots are
+ * missing, if they are). 0, or -1 after a one-line error. */
+int cli_report_finish(cli_report *r, const char *json_name, const char *json, const mm_html_page *page);
+
+/* Strings that live as long as a report (report_analysis.c). */
+typedef struct cli_strpool {
+    char **s;
+    size_t n, cap;
+} cli_strpool;
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+const char *cli_sp(cli_strpool *p, const char *fmt, ...);
+void cli_sp_free(cli_strpool *p);
+/* "03-name": a figure prefix from a file's position and name, safe in paths and HTML. */
+const char *cli_report_slug(cli_strpool *sp, size_t index, const char *path);
+
+/* A bounded set of (left, right) sample pairs for the goniometer. */
+typedef struct cli_gonio {
+    double *x, *y;        /* side (R-L)/sqrt2, mid (L+R)/sqrt2 */
+    size_t n, cap;
+    uint64_t step, pos;
+} cli_gonio;
+int cli_gonio_init(cli_gonio *g, uint64_t total_frames, size_t points);
+void cli_gonio_feed(cli_gonio *g, const float *const planar[], int channels, size_t frames);
+void cli_gonio_free(cli_gonio *g);
+
+/* Figures and an HTML section for one analysed file. `prefix` names the
+ * figure files; `target_lufs` (NaN: none) is drawn on the loudness plot.
+ * Figures are appended to figs (up to max). */
+size_t cli_report_analysis_figures(cli_report *r, cli_strpool *sp, const char *prefix, const char *title,
+                                   const mm_analysis *a, const cli_gonio *g, double target_lufs,
+                                   const double *ref_mid_db, mm_html_figure *figs, size_t max);
+/* Key figures of an analysis (up to max items). */
+size_t cli_report_analysis_items(cli_strpool *sp, const mm_analysis *a, mm_html_item *items, size_t max);
+/* A bar chart of PLR, PSR and crest per file. */
+int cli_report_dynamics_figure(cli_report *r, const char *name, const char *const *names,
+                               const mm_analysis *const *a, size_t n);
+
+/* The --report-dir of analyze (report_analyze.c): figures, report.json and
+ * index.html for a batch. 0, or -1 after a one-line error on stderr. */
+int cli_analyze_report(const char *dir, const mm_file_result *res, const cli_gonio *const *gonio, size_t n,
+                       const mm_report_options *ro);
+
+/* The --report-dir of check (report_check.c). */
+int cli_check_report(const char *dir, const mm_check_config *cfg, const mm_check_file *files,
+                     const cli_gonio *const *gonio, size_t n, const mm_report_options *ro);
+
+/* The --report-dir of master (report_master.c). */
+struct mm_master_result;
+int cli_master_report(const char *dir, const struct mm_master_result *m, const char *tool);
+
+/* The --report-dir of automix (report_automix.c). */
+struct mm_automix_report;
+int cli_automix_report(const char *dir, const struct mm_automix_report *rep, const double *band_hz, int bands);
 
 int cli_cmd_analyze(int argc, char **argv);
+int cli_cmd_automix(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);
+int cli_cmd_album(int argc, char **argv);
+int cli_cmd_master(int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@ static const char usage[] =
     "  --dual-mono        measure a mono file as dual-mono stereo (+3.01 dB);\n"
     "                     the default measures one channel, as BS.1770 does\n"
     "  --no-series        leave the loudness and correlation series out of JSON\n"
+    "  --report-dir DIR   also write DIR/index.html with plots (gnuplot), DIR/report.json\n"
     "  -h, --help         show this help\n"
     "\n"
     "A batch of several files prints a summary line on stderr, and a progress\n"
@@ -40,19 +41,28 @@ typedef struct job {
     mm_file_info info;
     char container[24], encoding[24];
     float *series; /* copies of the series, owned here */
+    cli_gonio gonio; /* sample pairs for the report's goniometer */
 } job;
 
 typedef struct run {
     const cli_analyze_opts *o;
     mm_analyze_config base;
-    job *jobs; /* one per file for a whole document; NULL when streaming */
+    job *jobs; /* one per file for a whole document or a report folder; NULL when streaming */
     mm_report_options ro;
     cli_batch batch;
+    int want_gonio;
 } run;
+
+typedef struct feed_ctx {
+    mm_analyzer *a;
+    cli_gonio *g;
+} feed_ctx;
 
 static int feed(void *ctx, const float *const planar[], size_t frames)
 {
-    return mm_analyzer_process(ctx, planar, frames);
+    feed_ctx *f = ctx;
+    if (f->g) cli_gonio_feed(f->g, planar, 2, frames); /* set for stereo files only */
+    return mm_analyzer_process(f->a, planar, frames);
 }
 
 /* Copy the series out of the analyzer so it can be destroyed now; *store
@@ -94,7 +104,10 @@ static void analyze_file(const run *rn, job *j)
         cli_audio_close(&in);
         return;
     }
-    if (cli_audio_stream(&in, READ_BLOCK, feed, a, j->err, sizeof j->err) == 0) {
+    feed_ctx fc = {a, NULL};
+    if (rn->want_gonio && in.info.channels == 2 && cli_gonio_init(&j->gonio, (uint64_t)in.info.frames, 4000) == 0)
+        fc.g = &j->gonio;
+    if (cli_audio_stream(&in, READ_BLOCK, feed, &fc, j->err, sizeof j->err) == 0) {
         mm_analyzer_finish(a, &j->res);
         if (cli_keep_series(&j->res, &j->series) != 0) snprintf(j->err, sizeof j->err, "out of memory");
         else j->ok = 1;
@@ -192,7 +205,8 @@ int cli_analyze_parse(int argc, char **argv, cli_analyze_opts *o, char *err, siz
             snprintf(name, sizeof name, "%s", a);
         }
         int takes = !strcmp(name, "-o") || !strcmp(name, "--output") || !strcmp(name, "--format") ||
-                    !strcmp(name, "-j") || !strcmp(name, "--jobs") || !strcmp(name, "--true-peak");
+                    !strcmp(name, "-j") || !strcmp(name, "--jobs") || !strcmp(name, "--true-peak") ||
+                    !strcmp(name, "--report-dir");
         if (takes && !val) {
             if (i + 1 >= argc) return cli_usage_error(err, errlen, "%s needs a value", name);
             val = argv[++i];
@@ -214,6 +228,8 @@ int cli_analyze_parse(int argc, char **argv, cli_analyze_opts *o, char *err, siz
                 return cli_usage_error(err, errlen, "--true-peak must be 4 or 8, not '%s'", val);
         } else if (!strcmp(name, "--dual-mono")) {
             o->dual_mono = 1;
+        } else if (!strcmp(name, "--report-dir")) {
+            o->report_dir = val;
         } else if (!strcmp(name, "--no-series")) {
             o->series = 0;
         } else if (a[0] == '-' && a[1] != 0) {
@@ -268,6 +284,26 @@ static int write_document(const cli_analyze_opts *o, const run *rn)
     return rc;
 }
 
+/* --report-dir: the page with plots and report.json, once every file is done. */
+static int write_report_dir(const cli_analyze_opts *o, const run *rn)
+{
+    mm_file_result *res = calloc(o->nfiles, sizeof *res);
+    const cli_gonio **gs = calloc(o->nfiles, sizeof *gs);
+    int rc = -1;
+    if (res && gs) {
+        for (size_t i = 0; i < o->nfiles; i++) {
+            file_result_of(&rn->jobs[i], &res[i]);
+            gs[i] = &rn->jobs[i].gonio;
+        }
+        rc = cli_analyze_report(o->report_dir, res, gs, o->nfiles, &rn->ro);
+    } else {
+        fprintf(stderr, "mixmaster: out of memory\n");
+    }
+    free(gs);
+    free(res);
+    return rc;
+}
+
 static int run_batch(const cli_analyze_opts *o)
 {
     run rn;
@@ -282,7 +318,10 @@ static int run_batch(const cli_analyze_opts *o)
     rn.ro.include_series = o->series;
     rn.ro.tool = tool;
     const int stream = !strcmp(o->format, "jsonl");
-    if (!stream && !(rn.jobs = calloc(o->nfiles, sizeof *rn.jobs))) {
+    rn.want_gonio = o->report_dir != NULL;
+    /* a report folder needs every file's results at the end, even when the
+     * lines are streamed */
+    if ((!stream || o->report_dir) && !(rn.jobs = calloc(o->nfiles, sizeof *rn.jobs))) {
         fprintf(stderr, "mixmaster: out of memory\n");
         return CLI_EXIT_INPUT;
     }
@@ -299,7 +338,11 @@ static int run_batch(const cli_analyze_opts *o)
         rc = CLI_EXIT_INPUT;
     }
     if (!stream && write_document(o, &rn) != 0) rc = CLI_EXIT_INPUT;
-    for (size_t i = 0; rn.jobs && i < o->nfiles; i++) free(rn.jobs[i].series);
+    if (o->report_dir && write_report_dir(o, &rn) != 0) rc = CLI_EXIT_INPUT;
+    for (size_t i = 0; rn.jobs && i < o->nfiles; i++) {
+        free(rn.jobs[i].series);
+        cli_gonio_free(&rn.jobs[i].gonio);
+    }
     free(rn.jobs);
     return rc;
 }

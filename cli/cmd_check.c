@@ -49,6 +49,7 @@ static const char usage[] =
     "                     (default 20; 0 = the whole file)\n"
     "  --no-codec         skip the codec round trip\n"
     "  --no-translation   skip the playback-device simulation\n"
+    "  --report-dir DIR   also write DIR/index.html with plots (gnuplot), DIR/report.json\n"
     "  -h, --help         show this help\n"
     "\n"
     "A batch of several files prints a summary line on stderr, and a progress\n"
@@ -75,6 +76,7 @@ typedef struct job {
     size_t codec_count;
     double excerpt_start_s, excerpt_s;
     mm_check_report report;
+    cli_gonio gonio;
 } job;
 
 typedef struct run {
@@ -88,11 +90,13 @@ typedef struct run {
 typedef struct feed_ctx {
     mm_analyzer *a;
     mm_translation *t;
+    cli_gonio *g;
 } feed_ctx;
 
 static int feed(void *ctx, const float *const planar[], size_t frames)
 {
     feed_ctx *f = ctx;
+    if (f->g) cli_gonio_feed(f->g, planar, 2, frames); /* set for stereo files only */
     int e = mm_analyzer_process(f->a, planar, frames);
     if (e == MM_OK && f->t) e = mm_translation_process(f->t, planar, frames);
     return e;
@@ -231,7 +235,9 @@ static void check_file(const opts *o, job *j)
 
     mm_analyze_config acfg = mm_analyze_config_default(in.info.samplerate, in.info.channels);
     int st;
-    feed_ctx f = {mm_analyzer_create(&acfg, &st), NULL};
+    feed_ctx f = {mm_analyzer_create(&acfg, &st), NULL, NULL};
+    if (o->gonio && in.info.channels == 2 && cli_gonio_init(&j->gonio, (uint64_t)in.info.frames, 4000) == 0)
+        f.g = &j->gonio;
     if (!f.a) {
         snprintf(j->err, sizeof j->err, "cannot analyse: %s", mm_strerror(st));
         cli_audio_close(&in);
@@ -300,6 +306,7 @@ static int load_reference(opts *o, const char *path)
     opts ro = *o;
     ro.codec = 0;
     ro.translation = 0;
+    ro.gonio = 0;
     check_file(&ro, &j);
     free(j.series);
     if (!j.ok) {
@@ -411,6 +418,7 @@ static void check_one(size_t i, void *ctx)
     mm_report_free(line);
     if (!rn->jobs) {
         free(j->series);
+        cli_gonio_free(&j->gonio);
         free(j);
     }
 }
@@ -452,7 +460,8 @@ int cli_check_parse(int argc, char **argv, cli_check_opts *o, char *err, size_t 
             snprintf(name, sizeof name, "%s", a);
         }
         static const char *const takes_value[] = {"-o", "--output", "--format", "-j", "--jobs", "--stage", "--preset",
-                                                  "--reference", "--set", "--config", "--codec-seconds"};
+                                                  "--reference", "--set", "--config", "--codec-seconds",
+                                                  "--report-dir"};
         int takes = 0;
         for (size_t k = 0; k < sizeof takes_value / sizeof *takes_value; k++) takes |= !strcmp(name, takes_value[k]);
         if (takes && !val) {
@@ -486,6 +495,9 @@ int cli_check_parse(int argc, char **argv, cli_check_opts *o, char *err, size_t 
         } else if (!strcmp(name, "--codec-seconds")) {
             if (cli_parse_double(val, &o->codec_seconds) || o->codec_seconds < 0.0)
                 return cli_usage_error(err, errlen, "--codec-seconds needs a number of seconds >= 0, not '%s'", val);
+        } else if (!strcmp(name, "--report-dir")) {
+            o->report_dir = val;
+            o->gonio = 1;
         } else if (!strcmp(name, "--no-codec")) {
             o->codec = 0;
         } else if (!strcmp(name, "--no-translation")) {
@@ -575,6 +587,26 @@ static int write_document(const opts *o, const run *rn)
     return rc;
 }
 
+/* --report-dir: the page with plots and report.json, once every file is done. */
+static int write_report_dir(const opts *o, const run *rn)
+{
+    mm_check_file *res = calloc(o->nfiles, sizeof *res);
+    const cli_gonio **gs = calloc(o->nfiles, sizeof *gs);
+    int rc = -1;
+    if (res && gs) {
+        for (size_t i = 0; i < o->nfiles; i++) {
+            check_file_of(&rn->jobs[i], &res[i]);
+            gs[i] = &rn->jobs[i].gonio;
+        }
+        rc = cli_check_report(o->report_dir, &o->cfg, res, gs, o->nfiles, &rn->ro);
+    } else {
+        fprintf(stderr, "mixmaster: out of memory\n");
+    }
+    free(gs);
+    free(res);
+    return rc;
+}
+
 static int run_batch(opts *o)
 {
     if (o->reference && load_reference(o, o->reference) != 0) return CLI_EXIT_INPUT;
@@ -586,7 +618,9 @@ static int run_batch(opts *o)
     rn.ro = mm_report_options_default();
     rn.ro.tool = tool;
     const int stream = !strcmp(o->format, "jsonl");
-    if (!stream && !(rn.jobs = calloc(o->nfiles, sizeof *rn.jobs))) {
+    /* a report folder needs every file's results at the end, even when the
+     * lines are streamed */
+    if ((!stream || o->report_dir) && !(rn.jobs = calloc(o->nfiles, sizeof *rn.jobs))) {
         fprintf(stderr, "mixmaster: out of memory\n");
         return CLI_EXIT_INPUT;
     }
@@ -605,7 +639,11 @@ static int run_batch(opts *o)
         rc = CLI_EXIT_INPUT;
     }
     if (!stream && write_document(o, &rn) != 0) rc = CLI_EXIT_INPUT;
-    for (size_t i = 0; rn.jobs && i < o->nfiles; i++) free(rn.jobs[i].series);
+    if (o->report_dir && write_report_dir(o, &rn) != 0) rc = CLI_EXIT_INPUT;
+    for (size_t i = 0; rn.jobs && i < o->nfiles; i++) {
+        free(rn.jobs[i].series);
+        cli_gonio_free(&rn.jobs[i].gonio);
+    }
     free(rn.jobs);
     return rc;
 }

@@ -69,6 +69,10 @@ typedef struct mm_loudness_config {
      *  when full, neighbours are merged by their maximum and the step
      *  doubles). 0 keeps no series. Default 8192. */
     size_t series_capacity;
+    /** 1: the input is already K-weighted (BS.1770-4 Annex 1 stages 1 and
+     *  2 applied by the caller, e.g. inside a larger filter bank); the meter
+     *  then only measures and gates. Default 0. */
+    int prefiltered;
 } mm_loudness_config;
 
 mm_loudness_config mm_loudness_config_default(double sample_rate, int channels);
@@ -113,6 +117,18 @@ size_t mm_loudness_series(const mm_loudness *m, const float **momentary,
 /** Integrated loudness of several meters taken as one programme (album
  *  loudness, or the sum of stems): their gating blocks are pooled. */
 mm_measure mm_loudness_integrated_multiple(const mm_loudness *const meters[], size_t count);
+
+/**
+ * Integrated loudness and loudness range of several meters taken as one
+ * programme (an album), each as if played with gain gains_db[k] (NULL: no
+ * gain). The gating histograms are shifted by the gain to the nearest
+ * 0.01 LU; blocks a negative gain pushes under the -70 LUFS absolute gate
+ * drop out, and blocks that were under it before a positive gain stay out
+ * (they weigh nothing in practice). Either output may be NULL. Allocates a
+ * scratch histogram: MM_ERR_NOMEM, or MM_ERR_INVALID_ARG.
+ */
+int mm_loudness_pooled(const mm_loudness *const meters[], const double *gains_db, size_t count,
+                       mm_measure *integrated, mm_measure *range);
 
 /** Frames metered since create/reset. */
 unsigned long long mm_loudness_frames(const mm_loudness *m);

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include "mixmaster/analyze.h"
+#include "mixmaster/album.h"
 #include "mixmaster/check.h"
 #include "mixmaster/translation.h"
 
@@ -98,6 +99,72 @@ char *mm_report_check_text(const mm_check_config *cfg, const mm_check_file *file
  * a one-line reason naming the key in `why`.
  */
 int mm_check_config_read_json(mm_check_config *cfg, const char *json, char *why, size_t whylen);
+
+/** One track of an album report: its analysis (or error) and figures. */
+typedef struct mm_album_file {
+    mm_file_result file;
+    const mm_album_track *track; /**< NULL when the file failed */
+} mm_album_file;
+
+/** The album report as JSON: the album figures, then per track its key
+ *  figures, deviations, warnings, suggested gain and full analysis. */
+char *mm_report_album_json(const mm_album_config *cfg, const mm_album_result *album, const mm_album_file *files,
+                           size_t count, const mm_report_options *opt, int *err);
+
+/** The album report as text: a table, one row per track, then the album. */
+char *mm_report_album_text(const mm_album_config *cfg, const mm_album_result *album, const mm_album_file *files,
+                           size_t count, int *err);
+
+/** The warnings of one track, one short line each, written into lines[]
+ *  (up to max, each up to 160 bytes); returns how many. */
+size_t mm_album_track_warnings(const mm_album_config *cfg, const mm_album_result *album, const mm_album_file *f,
+                               char lines[][160], size_t max);
+
+/* ---- HTML page ---- */
+
+/** A key figure: "Integrated" -> "-14.2 LUFS". */
+typedef struct mm_html_item {
+    const char *key;
+    const char *value;
+} mm_html_item;
+
+/** An image beside the page (a relative file name) with a caption. */
+typedef struct mm_html_figure {
+    const char *file;
+    const char *caption;
+} mm_html_figure;
+
+/** One section: a heading with an optional status badge ("pass", "warn",
+ *  "fail"), key figures, a table (ncols header cells, then nrows * ncols
+ *  cells; row_status, when given, colours each row), free lines (decisions
+ *  and their reasons, warnings), and figures. Any part may be empty. */
+typedef struct mm_html_section {
+    const char *title;
+    const char *status;
+    const mm_html_item *items;
+    size_t nitems;
+    const char *const *head;
+    size_t ncols;
+    const char *const *cells;
+    const char *const *row_status;
+    size_t nrows;
+    const char *const *notes;
+    size_t nnotes;
+    const mm_html_figure *figures;
+    size_t nfigures;
+} mm_html_section;
+
+typedef struct mm_html_page {
+    const char *title;
+    const char *subtitle;  /**< the command line, the date */
+    const char *notice;    /**< e.g. "plots skipped: gnuplot not found" */
+    const mm_html_section *sections;
+    size_t nsections;
+} mm_html_page;
+
+/** A self-contained HTML page (inline CSS, no script, no network; images
+ *  are referenced by relative name). Text is escaped. */
+char *mm_report_html(const mm_html_page *page, int *err);
 
 /** Free a string returned by a mm_report_* function. NULL is a no-op. */
 void mm_report_free(char *s);
