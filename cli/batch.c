@@ -25,7 +25,7 @@ int cli_batch_begin(cli_batch *b, const char *cmd, size_t total, int stream, con
     const char *np = getenv("MM_NO_PROGRESS");
     b->progress = total > 1 && isatty(STDERR_FILENO) && !(np && *np && strcmp(np, "0"));
     b->stream = stream;
-    if (stream && cli_out_open(&b->out, out_path, err, errlen) != 0) {
+    if (stream && cli_sink_open(&b->out, out_path, err, errlen) != 0) {
         pthread_mutex_destroy(&b->lock);
         return -1;
     }
@@ -60,8 +60,8 @@ void cli_batch_file_done(cli_batch *b, int ok, const char *line, const char *pat
     if (ok) b->ok++;
     else b->failed++;
     if (b->stream && line) {
-        cli_out_write(&b->out, line, strlen(line));
-        cli_out_write(&b->out, "\n", 1);
+        cli_sink_write(&b->out, line, strlen(line));
+        cli_sink_write(&b->out, "\n", 1);
     }
     if (error || (warnings && *warnings)) {
         bar_clear(b);
@@ -76,7 +76,7 @@ int cli_batch_end(cli_batch *b, char *err, size_t errlen)
 {
     int rc = 0;
     bar_clear(b);
-    if (b->stream) rc = cli_out_commit(&b->out, err, errlen);
+    if (b->stream) rc = cli_sink_commit(&b->out, err, errlen);
     if (b->total > 1)
         fprintf(stderr, "mixmaster %s: %zu files: %zu ok, %zu failed\n", b->cmd, b->total, b->ok, b->failed);
     pthread_mutex_destroy(&b->lock);

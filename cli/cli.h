@@ -56,16 +56,16 @@ int cli_write_output(const char *path, const char *data, size_t len, char *err, 
 /* The same in steps, for output written as it is produced: open, write any
  * number of times (the first failure sticks), then commit (rename into
  * place; on any failure the temporary file is removed) or abort. */
-typedef struct cli_out {
+typedef struct cli_sink {
     int fd;
     int err;          /* errno of the first failed write, 0 if none */
     char *tmp;        /* temporary name; NULL for standard output */
     const char *path;
-} cli_out;
-int cli_out_open(cli_out *o, const char *path, char *err, size_t errlen);
-int cli_out_write(cli_out *o, const char *data, size_t len);
-int cli_out_commit(cli_out *o, char *err, size_t errlen);
-void cli_out_abort(cli_out *o);
+} cli_sink;
+int cli_sink_open(cli_sink *o, const char *path, char *err, size_t errlen);
+int cli_sink_write(cli_sink *o, const char *data, size_t len);
+int cli_sink_commit(cli_sink *o, char *err, size_t errlen);
+void cli_sink_abort(cli_sink *o);
 
 /* A batch of files (batch.c): counts, errors and warnings as each file
  * finishes, JSON lines streamed to the output, a progress bar on stderr
@@ -77,7 +77,7 @@ typedef struct cli_batch {
     size_t total, done, ok, failed;
     int progress, bar_drawn;
     int stream;               /* JSON lines go to `out` as files finish */
-    cli_out out;
+    cli_sink out;
 } cli_batch;
 int cli_batch_begin(cli_batch *b, const char *cmd, size_t total, int stream, const char *out_path, char *err,
                     size_t errlen);

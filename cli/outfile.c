@@ -35,7 +35,7 @@ static int write_all(int fd, const char *p, size_t len)
 
 static int is_stdout(const char *path) { return !path || strcmp(path, "-") == 0; }
 
-int cli_out_open(cli_out *o, const char *path, char *err, size_t errlen)
+int cli_sink_open(cli_sink *o, const char *path, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->fd = -1;
@@ -66,7 +66,7 @@ int cli_out_open(cli_out *o, const char *path, char *err, size_t errlen)
     return 0;
 }
 
-int cli_out_write(cli_out *o, const char *data, size_t len)
+int cli_sink_write(cli_sink *o, const char *data, size_t len)
 {
     if (o->err) return -1;
     if (write_all(o->fd, data, len) != 0) {
@@ -76,7 +76,7 @@ int cli_out_write(cli_out *o, const char *data, size_t len)
     return 0;
 }
 
-int cli_out_commit(cli_out *o, char *err, size_t errlen)
+int cli_sink_commit(cli_sink *o, char *err, size_t errlen)
 {
     int e = o->err;
     if (!o->tmp) { /* standard output: nothing to rename */
@@ -99,7 +99,7 @@ int cli_out_commit(cli_out *o, char *err, size_t errlen)
     return e ? -1 : 0;
 }
 
-void cli_out_abort(cli_out *o)
+void cli_sink_abort(cli_sink *o)
 {
     if (o->tmp) {
         close(o->fd);
@@ -111,8 +111,8 @@ void cli_out_abort(cli_out *o)
 
 int cli_write_output(const char *path, const char *data, size_t len, char *err, size_t errlen)
 {
-    cli_out o;
-    if (cli_out_open(&o, path, err, errlen) != 0) return -1;
-    cli_out_write(&o, data, len);
-    return cli_out_commit(&o, err, errlen);
+    cli_sink o;
+    if (cli_sink_open(&o, path, err, errlen) != 0) return -1;
+    cli_sink_write(&o, data, len);
+    return cli_sink_commit(&o, err, errlen);
 }

@@ -197,19 +197,19 @@ static void test_output_disk_full(void **state)
     (void)state;
     char p[512], err[CLI_ERRLEN];
     snprintf(p, sizeof p, "%s/out.jsonl", dir);
-    cli_out o;
-    assert_int_equal(cli_out_open(&o, p, err, sizeof err), 0);
-    assert_int_equal(cli_out_write(&o, "{\"a\": 1}\n", 9), 0);
+    cli_sink o;
+    assert_int_equal(cli_sink_open(&o, p, err, sizeof err), 0);
+    assert_int_equal(cli_sink_write(&o, "{\"a\": 1}\n", 9), 0);
     /* from here on the file is on a full disk */
     int full = open("/dev/full", O_WRONLY);
     assert_true(full >= 0);
     assert_true(dup2(full, o.fd) == o.fd);
     close(full);
-    assert_int_equal(cli_out_write(&o, "{\"b\": 2}\n", 9), -1);
-    assert_int_equal(cli_out_write(&o, "{\"c\": 3}\n", 9), -1); /* the failure sticks */
+    assert_int_equal(cli_sink_write(&o, "{\"b\": 2}\n", 9), -1);
+    assert_int_equal(cli_sink_write(&o, "{\"c\": 3}\n", 9), -1); /* the failure sticks */
     char tmp[600];
     snprintf(tmp, sizeof tmp, "%s", o.tmp);
-    assert_int_equal(cli_out_commit(&o, err, sizeof err), -1);
+    assert_int_equal(cli_sink_commit(&o, err, sizeof err), -1);
     printf("# %s\n", err);
     assert_non_null(strstr(err, strerror(ENOSPC)));
     struct stat st;
