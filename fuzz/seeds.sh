@@ -44,6 +44,20 @@ fuzz_cmdline)
     a '\001--list-presets\000--list-thresholds' check-lists
     a '\001--config\000/nonexistent.json\000--reference\000r.wav\000--no-codec\000--no-translation\000m.wav' check-config
     ;;
+fuzz_master_plan|fuzz_automix_plan)
+    # plans the commands write for the demo song (2 s at 8 kHz), for a preset
+    # and for the song's own mix as the reference
+    song=$FUZZ_BUILD/seed-plan-song
+    [ -f "$song/mix.wav" ] || "$BUILD/mm-corpus" song "$song" --seconds 2 --rate 8000 >/dev/null
+    if [ "$target" = fuzz_master_plan ]; then
+        "$BUILD/mixmaster" master -q "$song/mix.wav" --preset spotify -o "$out/m.wav" --plan-out "$out/spotify.json" >/dev/null
+        "$BUILD/mixmaster" master -q "$song/flawed/too_quiet.wav" --reference "$song/mix.wav" -o "$out/m.wav" \
+            --plan-out "$out/reference.json" >/dev/null
+    else
+        "$BUILD/mixmaster" automix "$song/stems" -o "$out/m.wav" --plan-out "$out/plan.json" >/dev/null
+    fi
+    rm -f "$out/m.wav"
+    ;;
 *)
     if [ -d "fuzz/seeds/$target" ]; then cp "fuzz/seeds/$target"/* "$out"/ 2>/dev/null || true; fi
     ;;
