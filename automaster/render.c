@@ -160,7 +160,10 @@ mm_master_chain *mm_master_chain_create(const mm_master_plan *plan, double sampl
     ch->tmp = mm_planar_alloc(channels, CHAIN_CHUNK, &e);
     ch->ms = mm_planar_alloc(2, CHAIN_CHUNK, &e);
     ch->fpeak = mm_planar_alloc(channels, CHAIN_CHUNK, &e);
-    if (!ch->tmp || !ch->ms || !ch->fpeak) goto fail;
+    if (!ch->tmp || !ch->ms || !ch->fpeak) {
+        e = MM_ERR_NOMEM; /* a later success has overwritten e */
+        goto fail;
+    }
     /* probe */
     mm_truepeak_config tc = mm_truepeak_config_default(channels);
     /* the probe only estimates loudness: the BS.1770 4x reading suffices */

@@ -80,6 +80,7 @@ mm_fireq *mm_fireq_create(const mm_fireq_config *cfg, int *err)
     q->n = n;
     q->fft = mm_fft_create(2 * n, &e);
     if (!q->fft) goto fail;
+    e = MM_ERR_NOMEM; /* the FFT left e at MM_OK: what fails from here is memory */
     size_t per = mm__align_floats(2 * (n + 1)) + 4 * mm__align_floats(n);
     size_t total;
     if (!mm__size_mul(per, (size_t)cfg->channels, &total) || !mm__size_add(total, 16, &total)) goto fail;

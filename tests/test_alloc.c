@@ -22,14 +22,21 @@
 #include <fftw3.h>
 
 #include "mixmaster/analyze.h"
+#include "mixmaster/automix.h"
 #include "mixmaster/biquad.h"
 #include "mixmaster/check.h"
 #include "mixmaster/compressor.h"
+#include "mixmaster/dither.h"
 #include "mixmaster/envelope.h"
 #include "mixmaster/fft.h"
+#include "mixmaster/fireq.h"
 #include "mixmaster/gain.h"
+#include "mixmaster/limiter.h"
 #include "mixmaster/loudness.h"
+#include "mixmaster/master.h"
+#include "mixmaster/mixbus.h"
 #include "mixmaster/report.h"
+#include "mixmaster/stems.h"
 #include "mixmaster/translation.h"
 #include "mixmaster/truepeak.h"
 
@@ -305,6 +312,57 @@ static void *translation_mono(int *e)
 }
 static void translation_undo(void *p) { mm_translation_destroy(p); }
 
+static void *limiter(int *e)
+{
+    mm_limiter_config c = mm_limiter_config_default(44100, 2);
+    return mm_limiter_create(&c, e);
+}
+static void limiter_undo(void *p) { mm_limiter_destroy(p); }
+
+static void *fireq(int *e)
+{
+    mm_fireq_config c = mm_fireq_config_default(44100, 2);
+    return mm_fireq_create(&c, e);
+}
+static void fireq_undo(void *p) { mm_fireq_destroy(p); }
+
+static void *dither(int *e)
+{
+    mm_dither_config c = mm_dither_config_default(44100, 2, 16);
+    return mm_dither_create(&c, e);
+}
+static void dither_undo(void *p) { mm_dither_destroy(p); }
+
+static void *mixbus(int *e) { return mm_mixbus_create(2, e); }
+static void mixbus_undo(void *p) { mm_mixbus_destroy(p); }
+
+static void *stem_analyzer(int *e)
+{
+    mm_stem_config c = mm_stem_config_default(44100, 2);
+    return mm_stem_analyzer_create(&c, e);
+}
+static void stem_analyzer_undo(void *p) { mm_stem_analyzer_destroy(p); }
+
+static int erb_bands;
+static double erb_hz[MM_ERB_MAX_BANDS];
+static void *masking(int *e) { return mm_masking_create(3, erb_bands, erb_hz, e); }
+static void masking_undo(void *p) { mm_masking_destroy(p); }
+
+static void *automix_plan(int *e) { return mm_automix_plan_create(4, e); }
+static void automix_plan_undo(void *p) { mm_automix_plan_destroy(p); }
+
+static mm_automix_plan *render_plan;
+static void *automix_renderer(int *e)
+{
+    static const int ch[2] = {1, 2};
+    return mm_automix_renderer_create(render_plan, 44100, ch, 4096, e);
+}
+static void automix_renderer_undo(void *p) { mm_automix_renderer_destroy(p); }
+
+static mm_master_plan master_plan;
+static void *master_chain(int *e) { return mm_master_chain_create(&master_plan, 48000, 2, e); }
+static void master_chain_undo(void *p) { mm_master_chain_destroy(p); }
+
 /* A finished analysis of a short tone, made before arming. */
 static mm_analyzer *report_an;
 static mm_analysis report_res;
@@ -382,6 +440,10 @@ static const subject dsp_subjects[] = {
     {"mm_envelope_create", envelope, envelope_undo, 0},
     {"mm_planar_alloc", planar, planar_undo, 0},
     {"mm_compressor_create", compressor, compressor_undo, 0},
+    {"mm_limiter_create", limiter, limiter_undo, 0},
+    {"mm_fireq_create", fireq, fireq_undo, 0},
+    {"mm_dither_create", dither, dither_undo, 0},
+    {"mm_mixbus_create", mixbus, mixbus_undo, 0},
 };
 
 static const subject analysis_subjects[] = {
@@ -390,6 +452,11 @@ static const subject analysis_subjects[] = {
     {"mm_analyzer_create (6 ch)", analyzer_6ch, analyzer_undo, 0},
     {"mm_translation_create (2 ch)", translation_stereo, translation_undo, 0},
     {"mm_translation_create (1 ch)", translation_mono, translation_undo, 0},
+    {"mm_stem_analyzer_create", stem_analyzer, stem_analyzer_undo, 0},
+    {"mm_masking_create", masking, masking_undo, 0},
+    {"mm_automix_plan_create", automix_plan, automix_plan_undo, 0},
+    {"mm_automix_renderer_create", automix_renderer, automix_renderer_undo, 0},
+    {"mm_master_chain_create", master_chain, master_chain_undo, 0},
 };
 
 static const subject report_subjects[] = {
@@ -406,13 +473,15 @@ static void test_dsp_creates(void **state)
     for (size_t i = 0; i < sizeof dsp_subjects / sizeof dsp_subjects[0]; i++) exhaust(&dsp_subjects[i]);
 }
 
-/* The analyzer and the translation hold several DSP objects: a failure in
- * any of them must unwind the ones already made. */
+/* The analyzer, the translation, the stem analyzer, the automix renderer
+ * and the mastering chain hold several DSP objects: a failure in any of
+ * them must unwind the ones already made. */
 static void test_analysis_creates(void **state)
 {
     (void)state;
-    long n[5];
-    for (size_t i = 0; i < 5; i++) n[i] = exhaust(&analysis_subjects[i]);
+    long n[sizeof analysis_subjects / sizeof analysis_subjects[0]];
+    for (size_t i = 0; i < sizeof analysis_subjects / sizeof analysis_subjects[0]; i++)
+        n[i] = exhaust(&analysis_subjects[i]);
     assert_true(n[0] >= 4); /* loudness, true peak, two STFTs at least */
     assert_true(n[2] <= n[0]); /* no side STFT for 6 channels */
 }
@@ -460,13 +529,31 @@ static int setup(void **state)
     tu_sine(y, 48000, 48000, 997, 0.2, 1);
     for (int k = 0; k < 3; k++) mm_analyzer_process(report_an, (const float *const[]){x, y}, 48000);
     mm_analyzer_finish(report_an, &report_res);
-    return 0;
+    /* what the composite objects are made from */
+    mm_stem_config sc = mm_stem_config_default(44100, 2);
+    mm_stem_analyzer *sa = mm_stem_analyzer_create(&sc, &e);
+    if (!sa) return -1;
+    erb_bands = mm_stem_band_count(sa);
+    memcpy(erb_hz, mm_stem_band_hz(sa), (size_t)erb_bands * sizeof(double));
+    mm_stem_analyzer_destroy(sa);
+    if (!(render_plan = mm_automix_plan_create(2, &e))) return -1;
+    mm_analyze_config mc = mm_master_analyze_config(48000, 2);
+    mm_analyzer *ma = mm_analyzer_create(&mc, &e);
+    if (!ma) return -1;
+    for (int k = 0; k < 5; k++) mm_analyzer_process(ma, (const float *const[]){x, y}, 48000);
+    mm_analysis mr;
+    mm_analyzer_finish(ma, &mr);
+    mm_master_options mo = mm_master_options_default();
+    int rc = mm_master_decide(&master_plan, &mr, NULL, NULL, mm_preset_find("spotify"), &mo);
+    mm_analyzer_destroy(ma);
+    return rc == MM_OK ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
     mm_analyzer_destroy(report_an);
+    mm_automix_plan_destroy(render_plan);
     cJSON_InitHooks(NULL);
     return 0;
 }
