@@ -202,20 +202,10 @@ $(FUZZ_BUILD)/%.seeds: fuzz/seeds.sh $(FUZZ_BUILD)/mm-seedgen $(BUILD)/mm-corpus
 	@rm -rf $(FUZZ_BUILD)/seeds/$* && BUILD=$(BUILD) FUZZ_BUILD=$(FUZZ_BUILD) sh fuzz/seeds.sh $* $(FUZZ_BUILD)/seeds/$*
 	@echo "$*: $$(ls $(FUZZ_BUILD)/seeds/$* | wc -l) seeds" && touch $@
 
-# Run each target for FUZZ_SECONDS on its seeds plus what earlier runs found
-# (build-fuzz/corpus/TARGET). A crash stops the run with its input saved in
-# build-fuzz/crashes/ and fails.
+# Run each target for FUZZ_SECONDS, two at a time (fuzz/run.sh); a crash
+# saves its input in build-fuzz/crashes/ and fails.
 fuzz-run: fuzz
-	@mkdir -p $(FUZZ_BUILD)/crashes
-	@for t in $(FUZZ_BINS); do n=$$(basename $$t); mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
-	  echo "== $$n: $(FUZZ_SECONDS) s"; \
-	  LSAN_OPTIONS=suppressions=$(CURDIR)/fuzz/lsan.supp:print_suppressions=0 \
-	  $$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
-	      -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crashes/$$n- \
-	      $(FUZZ_BUILD)/corpus/$$n $(FUZZ_BUILD)/seeds/$$n >$(FUZZ_BUILD)/$$n.log 2>&1 \
-	    || { tail -60 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
-	  grep -E '^stat::(number_of_executed_units|new_units_added)|^#[0-9]+.*DONE' $(FUZZ_BUILD)/$$n.log | tr '\n' ' '; echo; \
-	done
+	@FUZZ_BUILD=$(FUZZ_BUILD) sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/mixmaster $(DESTDIR)$(MANDIR)/man1
