@@ -60,6 +60,8 @@ void cli_batch_file_done(cli_batch *b, int ok, const char *line, const char *pat
     if (ok) b->ok++;
     else b->failed++;
     if (b->stream && line) {
+        /* lines to a terminal share it with the bar: erase the bar first */
+        if (!b->out.tmp && b->bar_drawn && isatty(b->out.fd)) bar_clear(b);
         cli_sink_write(&b->out, line, strlen(line));
         cli_sink_write(&b->out, "\n", 1);
     }
