@@ -153,7 +153,7 @@ static void kill_at_random(const char *label, char *const args[], const char *fi
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), exit_code);
     assert_true(report_complete(final, jsonl, nfiles));
-    int complete = 0, absent = 0, temps = 0, fs, ts;
+    int complete = 0, absent = 0, temps = 0, killed = 0, fs, ts;
     for (int i = 0; i < iters; i++) {
         unlink(final);
         const double u = (double)(tu_rand() % 10000u) / 10000.0;
@@ -163,6 +163,7 @@ static void kill_at_random(const char *label, char *const args[], const char *fi
         nanosleep(&d, NULL);
         kill(pid, SIGKILL);
         assert_int_equal(waitpid(pid, &st, 0), pid);
+        killed += WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL; /* not already finished */
         assert_int_equal(scan_outputs(killdir, final_name, &fs, &ts), 0);
         temps += ts;
         if (fs) {
@@ -174,10 +175,12 @@ static void kill_at_random(const char *label, char *const args[], const char *fi
         }
     }
     unlink(final);
-    printf("# %s: whole run %.3f s; %d kills: %d complete reports, %d no report (%d left a temporary)\n", label,
-           whole, iters, complete, absent, temps);
-    /* both outcomes happened, so the kills did land inside the runs */
-    assert_true(complete > 0);
+    printf("# %s: whole run %.3f s; %d runs, %d killed before they ended: %d complete reports, %d no report "
+           "(%d left a temporary)\n",
+           label, whole, iters, killed, complete, absent, temps);
+    /* kills did land inside runs (how many after the rename depends on the
+     * machine's load, so it is printed, not required) */
+    assert_true(killed > 0);
     assert_true(absent > 0);
 }
 
