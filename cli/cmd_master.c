@@ -192,7 +192,8 @@ typedef struct render_ctx {
     SNDFILE *sf;
     int nch, bits, write_float;
     mm_dither *dither;
-    mm_analyzer *after;
+    mm_analyzer *after;       /* the full analysis of what is written, or */
+    mm_loudness *after_meter; /* only its loudness (-q without --report) */
     float *o[2];
     float *inter;
     int32_t *ints;
@@ -224,6 +225,7 @@ static int emit(render_ctx *r, size_t off, size_t k)
         if (sf_writef_int(r->sf, r->ints, (sf_count_t)k) != (sf_count_t)k) r->write_failed = 1;
     }
     if (r->write_failed) return MM_ERR_IO;
+    if (r->after_meter) return mm_loudness_process(r->after_meter, (const float *const *)p, k);
     return mm_analyzer_process(r->after, (const float *const *)p, k);
 }
 
@@ -469,6 +471,7 @@ int cli_cmd_master(int argc, char **argv)
 
     char err[CLI_ERRLEN];
     mm_analyzer *mix_an = NULL, *ref_an = NULL, *after_an = NULL;
+    mm_loudness *after_meter = NULL;
     mm_master_chain *chain = NULL;
     mm_dither *dither = NULL;
     float **ob = NULL, **zero = NULL;
@@ -601,8 +604,16 @@ int cli_cmd_master(int argc, char **argv)
     /* "clipped" in the master's figures means at the ceiling: a run of two
      * samples within 0.01 dB of it would be a hard clip */
     ac.clip_threshold_dbfs = plan.ceiling_dbtp - 0.01;
-    after_an = mm_analyzer_create(&ac, &st);
-    if (!after_an) {
+    /* what nobody will see is not measured: with -q and no report only the
+     * loudness of the master is needed (to confirm the target) */
+    if (o.quiet && !o.report) {
+        mm_loudness_config lc = mm_loudness_config_default(fs, nch);
+        lc.series_capacity = 0;
+        after_meter = mm_loudness_create(&lc, &st);
+    } else {
+        after_an = mm_analyzer_create(&ac, &st);
+    }
+    if (!after_an && !after_meter) {
         fprintf(stderr, "mixmaster: %s: %s\n", o.mix, mm_strerror(st));
         goto done;
     }
@@ -626,7 +637,8 @@ int cli_cmd_master(int argc, char **argv)
         memset(&r, 0, sizeof r);
         mm_master_chain_reset(chain);
         mm_master_chain_set_gain_db(chain, gain);
-        mm_analyzer_reset(after_an);
+        if (after_an) mm_analyzer_reset(after_an);
+        if (after_meter) mm_loudness_reset(after_meter);
         if (dither) mm_dither_reset(dither);
         SF_INFO info = {0};
         info.samplerate = (int)fs;
@@ -654,6 +666,7 @@ int cli_cmd_master(int argc, char **argv)
         r.write_float = of.lossy || plan.bits == 32;
         r.dither = dither;
         r.after = after_an;
+        r.after_meter = after_meter;
         r.o[0] = ob[0];
         r.o[1] = ob[1];
         r.inter = inter;
@@ -671,7 +684,11 @@ int cli_cmd_master(int argc, char **argv)
             fprintf(stderr, "mixmaster: %s: cannot write: %s\n", o.out, sf_strerror(sf));
             goto done;
         }
-        mm_analyzer_finish(after_an, &after);
+        if (after_an) mm_analyzer_finish(after_an, &after);
+        else {
+            memset(&after, 0, sizeof after);
+            after.integrated_lufs = mm_loudness_integrated(after_meter);
+        }
         passes++;
         double miss = after.integrated_lufs.reason == MM_REASON_NONE ? plan.target_lufs - after.integrated_lufs.value : 0.0;
         if (fabs(miss) <= RENDER_TOLERANCE_LU || attempt + 1 >= MAX_RENDERS) break;
@@ -793,5 +810,6 @@ done:
     mm_analyzer_destroy(mix_an);
     mm_analyzer_destroy(ref_an);
     mm_analyzer_destroy(after_an);
+    mm_loudness_destroy(after_meter);
     return rc;
 }
