@@ -42,6 +42,8 @@
 #define COMP_ATTACK_MS 1.0
 #define COMP_RELEASE_MS 150.0
 #define COMP_MAX_RATIO 2.5
+/* The loudness a master may miss its target by (issue 4: 0.5 LU). */
+#define LOUDNESS_TOLERANCE_LU 0.5
 /* Limiter timing; see limiter.h. */
 #define LIM_LOOKAHEAD_MS 3.0
 #define LIM_RELEASE_MS 80.0
@@ -125,8 +127,12 @@ static void set_ceiling(mm_master_plan *p, const mm_preset *preset, const mm_mas
         return;
     }
     if (preset) {
-        p->ceiling_dbtp = mm_preset_ceiling_dbtp(preset, p->target_lufs);
-        snprintf(p->ceiling_reason, sizeof p->ceiling_reason, "preset %s", preset->name);
+        /* the master lands within LOUDNESS_TOLERANCE_LU of its target, so a
+         * stricter ceiling for louder masters (Spotify: -2 dBTP above -14
+         * LUFS) applies as soon as the target is that close to it */
+        p->ceiling_dbtp = mm_preset_ceiling_dbtp(preset, p->target_lufs + LOUDNESS_TOLERANCE_LU);
+        snprintf(p->ceiling_reason, sizeof p->ceiling_reason, "preset %s%s", preset->name,
+                 p->ceiling_dbtp < preset->true_peak_dbtp ? " (its louder-master rule)" : "");
     } else if (p->target_lufs > -14.0) {
         p->ceiling_dbtp = -2.0;
         snprintf(p->ceiling_reason, sizeof p->ceiling_reason, "target louder than -14 LUFS");

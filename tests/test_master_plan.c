@@ -318,7 +318,7 @@ static void test_json_strict(void **state)
     e = edited(doc, "\"ratio\":\t1", "\"ratio\":\t\"two\"");
     expect_error(e, "compressor.ratio");
     free(e);
-    e = edited(doc, "\"ceiling_dbtp\":\t-1", "\"ceiling_dbtp\":\t3");
+    e = edited(doc, "\"ceiling_dbtp\":\t-2", "\"ceiling_dbtp\":\t3");
     expect_error(e, "ceiling.ceiling_dbtp");
     free(e);
     e = edited(doc, "\"mid_gain_db\"", "\"mid_gain\"");
