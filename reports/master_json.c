@@ -137,6 +137,11 @@ char *mm_master_plan_to_json(const mm_master_plan *p, int *err)
     cJSON_AddNumberToObject(out, "bits", p->bits);
     cJSON_AddBoolToObject(out, "float", p->bits == 32);
     cJSON_AddStringToObject(out, "dither", dither_name(p->dither));
+    cJSON_AddStringToObject(out, "dither_reason",
+                            p->bits == 32                         ? "float output keeps every bit: no dither"
+                            : p->dither == MM_MASTER_DITHER_NONE  ? "lossy codec output: the encoder takes float"
+                            : p->dither == MM_MASTER_DITHER_SHAPED ? "16-bit output: TPDF, noise-shaped away from 1-5 kHz"
+                                                                   : "24-bit output: TPDF");
 
     char *txt = cJSON_Print(root);
     cJSON_Delete(root);
