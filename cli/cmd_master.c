@@ -568,6 +568,13 @@ int cli_cmd_master(int argc, char **argv)
         goto done;
     }
     if (of.lossy) plan.dither = MM_MASTER_DITHER_NONE;
+    /* no length limit: a WAV past 4 GiB of data is written as RF64 (the
+     * extension stays, as other tools do for long recordings) */
+    if ((of.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV &&
+        (double)mix.frames * mix.channels * (plan.bits / 8) > 4294967295.0 - 65536.0) {
+        of.format = (of.format & ~SF_FORMAT_TYPEMASK) | SF_FORMAT_RF64;
+        of.container = "RF64";
+    }
 
     /* 2. probe */
     const int nch = mix.channels;
