@@ -25,6 +25,8 @@
  * "below about 120 Hz, correlation should be 0.5 or more with little side
  * energy"). */
 #define LOW_SIDE_MID_MAX_DB (-10.0)
+/* A mid band this far under the mix's loudest band is its noise floor. */
+#define MID_FLOOR_BELOW_MAX_DB 60.0
 /* In the distance, side below the mid by more than this is inaudible and
  * counts as this floor (see mm_master_distance). */
 #define SIDE_DISTANCE_FLOOR_DB 60.0
@@ -250,6 +252,9 @@ int mm_master_decide(mm_master_plan *p, const mm_analysis *mix, const mm_analysi
     /* --- tonal match ------------------------------------------------------ */
     double dmid[MM_MASTER_BANDS], dside[MM_MASTER_BANDS], smid[MM_MASTER_BANDS], sside[MM_MASTER_BANDS];
     int hmid[MM_MASTER_BANDS], hside[MM_MASTER_BANDS];
+    double mix_max = -INFINITY;
+    for (int b = 0; b < MM_MASTER_BANDS; b++)
+        if (has(p->band[b].mix_mid_db) && p->band[b].mix_mid_db.value > mix_max) mix_max = p->band[b].mix_mid_db.value;
     for (int b = 0; b < MM_MASTER_BANDS; b++) {
         mm_master_band *bd = &p->band[b];
         hmid[b] = has(bd->mix_mid_db) && has(bd->target_mid_db);
@@ -261,12 +266,21 @@ int mm_master_decide(mm_master_plan *p, const mm_analysis *mix, const mm_analysi
                                                       : has(bd->mix_side_db) ? bd->target_side_db.reason
                                                                              : bd->mix_side_db.reason);
         dmid[b] = hmid[b] ? bd->mid_diff_db.value : 0.0;
+        /* a mid band at the mix's noise floor (MID_FLOOR_BELOW_MAX_DB under
+         * its loudest band) has nothing to boost: no EQ of its own, and it
+         * does not pull its neighbours through the smoothing */
+        if (hmid[b] && bd->mix_mid_db.value < mix_max - MID_FLOOR_BELOW_MAX_DB) {
+            hmid[b] = 0;
+            dmid[b] = 0.0;
+        }
         /* the side EQ carries what the broadband width change does not */
         dside[b] = hside[b] ? bd->side_diff_db.value - w_raw : 0.0;
-        /* against the generic preset curve, a side band at the mix's noise
-         * floor gets no EQ of its own (a reference, being real programme,
-         * is followed even there: a cut or a boost of a masked band is
-         * harmless, and the range limit bounds it) */
+        /* against the generic preset curve, a side band at the mix's floor
+         * (40 dB under the mid of the band) gets no EQ of its own. A
+         * reference, being real programme, is followed even there: a cut or
+         * a boost of a masked band is harmless, the range limit bounds it,
+         * and it measured closer (recovery side 0.25 dB RMS against 0.62
+         * with a 60 dB floor) */
         if (hside[b] && preset && (!has(bd->mix_mid_db) || bd->mix_side_db.value < bd->mix_mid_db.value - SIDE_FLOOR_BELOW_MID_DB)) {
             hside[b] = 0;
             dside[b] = 0.0;
