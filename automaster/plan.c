@@ -195,11 +195,16 @@ int mm_master_decide(mm_master_plan *p, const mm_analysis *mix, const mm_analysi
             bd->target_side_db = ok(mm_target_side_db(bd->hz));
         }
     }
-    /* level alignment: K-weighted power over the bands both have */
+    /* level alignment: K-weighted power over the bands both have, above the
+     * mix's noise floor (see MID_FLOOR_BELOW_MAX_DB) */
+    double mix_max = -INFINITY;
+    for (int b = 0; b < MM_MASTER_BANDS; b++)
+        if (has(p->band[b].mix_mid_db) && p->band[b].mix_mid_db.value > mix_max) mix_max = p->band[b].mix_mid_db.value;
     double em = 0.0, et = 0.0;
     for (int b = 0; b < MM_MASTER_BANDS; b++) {
         const mm_master_band *bd = &p->band[b];
         if (!has(bd->mix_mid_db) || !has(bd->target_mid_db)) continue;
+        if (bd->mix_mid_db.value < mix_max - MID_FLOOR_BELOW_MAX_DB) continue;
         double k = kweight_power(bd->hz);
         em += k * pow(10.0, bd->mix_mid_db.value / 10.0);
         et += k * pow(10.0, bd->target_mid_db.value / 10.0);
@@ -252,9 +257,6 @@ int mm_master_decide(mm_master_plan *p, const mm_analysis *mix, const mm_analysi
     /* --- tonal match ------------------------------------------------------ */
     double dmid[MM_MASTER_BANDS], dside[MM_MASTER_BANDS], smid[MM_MASTER_BANDS], sside[MM_MASTER_BANDS];
     int hmid[MM_MASTER_BANDS], hside[MM_MASTER_BANDS];
-    double mix_max = -INFINITY;
-    for (int b = 0; b < MM_MASTER_BANDS; b++)
-        if (has(p->band[b].mix_mid_db) && p->band[b].mix_mid_db.value > mix_max) mix_max = p->band[b].mix_mid_db.value;
     for (int b = 0; b < MM_MASTER_BANDS; b++) {
         mm_master_band *bd = &p->band[b];
         hmid[b] = has(bd->mix_mid_db) && has(bd->target_mid_db);
