@@ -36,7 +36,7 @@
 #define PROBE_MARGIN_DB 1.0
 
 /* The probe pass: returns 0, or -1 after printing the error. */
-static int probe_pass(mm_master_chain *chain, const char *mix, int nch, size_t latency, float **zero, int quiet,
+static int probe_pass(mm_master_chain *chain, const char *mix, size_t latency, float **zero, int quiet,
                       double *gain, double *slope);
 
 static const char usage[] =
@@ -240,7 +240,7 @@ static int feed_render(void *ctx, const float *const planar[], size_t frames)
 }
 
 /* Feed `frames` frames of silence through fn (flushing the chain). */
-static int feed_zeros(cli_block_fn fn, void *ctx, int nch, size_t frames, float **zero)
+static int feed_zeros(cli_block_fn fn, void *ctx, size_t frames, float **zero)
 {
     while (frames) {
         size_t k = frames < BLOCK ? frames : BLOCK;
@@ -248,7 +248,6 @@ static int feed_zeros(cli_block_fn fn, void *ctx, int nch, size_t frames, float 
         if (st != MM_OK) return st;
         frames -= k;
     }
-    (void)nch;
     return MM_OK;
 }
 
@@ -277,7 +276,7 @@ static char *temp_next_to(const char *path, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------------- */
 
-static int probe_pass(mm_master_chain *chain, const char *mix, int nch, size_t latency, float **zero, int quiet,
+static int probe_pass(mm_master_chain *chain, const char *mix, size_t latency, float **zero, int quiet,
                       double *gain, double *slope)
 {
     char err[CLI_ERRLEN];
@@ -290,7 +289,7 @@ static int probe_pass(mm_master_chain *chain, const char *mix, int nch, size_t l
         return -1;
     }
     cli_audio_close(&in);
-    feed_zeros(feed_probe, chain, nch, latency, zero);
+    feed_zeros(feed_probe, chain, latency, zero);
     if (mm_master_chain_probe_gain(chain, gain, slope) == MM_ERR_NO_VALUE && !quiet)
         fprintf(stderr, "mixmaster: %s: warning: the target loudness is out of reach under the ceiling\n", mix);
     return 0;
@@ -576,7 +575,7 @@ int cli_cmd_master(int argc, char **argv)
         of.container = "RF64";
     }
 
-    /* 2. probe */
+    /* 2. the chain, and whether the limiter needs a probe first */
     const int nch = mix.channels;
     const double fs = mix.sample_rate;
     chain = mm_master_chain_create(&plan, fs, nch, &st);
@@ -635,7 +634,7 @@ int cli_cmd_master(int argc, char **argv)
         }
     }
     if (need_probe) {
-        if (probe_pass(chain, o.mix, nch, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
+        if (probe_pass(chain, o.mix, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
         probed = 1;
         passes++;
     }
@@ -687,7 +686,7 @@ int cli_cmd_master(int argc, char **argv)
             goto done;
         }
         cli_audio_close(&in);
-        if (feed_zeros(feed_render, &r, nch, latency, zero) != MM_OK || sf_error(sf) != SF_ERR_NO_ERROR) {
+        if (feed_zeros(feed_render, &r, latency, zero) != MM_OK || sf_error(sf) != SF_ERR_NO_ERROR) {
             fprintf(stderr, "mixmaster: %s: cannot write: %s\n", o.out, sf_strerror(sf));
             goto done;
         }
@@ -703,7 +702,7 @@ int cli_cmd_master(int argc, char **argv)
         sf = NULL;
         if (!probed) {
             /* the limiter (or the estimate) missed: measure it properly */
-            if (probe_pass(chain, o.mix, nch, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
+            if (probe_pass(chain, o.mix, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
             probed = 1;
             passes++;
         } else {
