@@ -21,6 +21,9 @@ echo "input: generated stereo 44.1 kHz 24-bit music, 240 s and 3600 s"
 "$BUILD/mm-bench" "analyze 4 x 240 s, -j 2" 960 3 -- $MM analyze -j 2 --format json "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav"
 "$BUILD/mm-bench" "check 240 s (translation, 20 s codec round trips)" 240 3 -- $MM check --format json "$DATA/music-240.wav"
 "$BUILD/mm-bench" "check 240 s, --no-codec" 240 3 -- $MM check --no-codec --format json "$DATA/music-240.wav"
+set -- "$DATA/music-240.wav"
+ten="$1 $1 $1 $1 $1 $1 $1 $1 $1 $1"
+"$BUILD/mm-bench" "album of 10 x 240 s, -j 2, with plots" 2400 3 -- $MM album -j 2 --report-dir "$DATA/album-report" $ten
 # mastering: analysis of mix and reference, match EQ (8192-tap FIR by FFT),
 # compressor when asked for, 8x true-peak limiter, dither, 24-bit write,
 # analysis of the result (the probe pass runs only when the limiter works)
