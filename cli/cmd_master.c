@@ -612,9 +612,9 @@ int cli_cmd_master(int argc, char **argv)
     /* "clipped" in the master's figures means at the ceiling: a run of two
      * samples within 0.01 dB of it would be a hard clip */
     ac.clip_threshold_dbfs = plan.ceiling_dbtp - 0.01;
-    /* what nobody will see is not measured: with -q and no report only the
+    /* what nobody will see is not measured: with -q and no reports only the
      * loudness of the master is needed (to confirm the target) */
-    if (o.quiet && !o.report) {
+    if (o.quiet && !o.report && !o.report_dir) {
         mm_loudness_config lc = mm_loudness_config_default(fs, nch);
         lc.series_capacity = 0;
         after_meter = mm_loudness_create(&lc, &st);
