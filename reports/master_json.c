@@ -424,6 +424,12 @@ char *mm_master_report_json(const mm_master_result *r, const char *tool, int *er
     if (r->output_encoding) cJSON_AddStringToObject(out, "encoding", r->output_encoding);
     cJSON_AddNumberToObject(out, "bits", p->bits);
     cJSON_AddStringToObject(out, "dither", dither_name(p->dither));
+    /* "after" describes the samples handed to the writer: exact for PCM and
+     * float, before the encoder for a lossy codec (decode to see its effect;
+     * mixmaster check measures codec round trips) */
+    int lossy = r->output_encoding && (!strcmp(r->output_encoding, "VORBIS") || !strcmp(r->output_encoding, "OPUS") ||
+                                       !strcmp(r->output_encoding, "MP3"));
+    cJSON_AddBoolToObject(out, "after_measured_before_encoder", lossy);
     cJSON_AddNumberToObject(out, "sample_rate_hz", r->after->sample_rate);
     cJSON_AddNumberToObject(out, "frames", (double)r->after->frames);
 
