@@ -17,6 +17,8 @@ set -e
 [ $rc -eq 0 ] || { echo "demo: analyze failed (exit $rc)" >&2; exit $rc; }
 $MM analyze "$OUT"/corpus/flawed/clipped.wav "$OUT"/corpus/flawed/polarity.wav
 echo
+echo "demo: wrote $OUT/analysis.json"
+echo
 echo "== mixmaster check: is the mix ready for mastering? (and a flawed variant)"
 set +e
 $MM check "$OUT/corpus/mix.wav" "$OUT/corpus/flawed/polarity.wav"
@@ -49,8 +51,18 @@ echo "== mixmaster master $OUT/corpus/flawed/mono.wav --reference $OUT/corpus/mi
 $MM master "$OUT/corpus/flawed/mono.wav" --reference "$OUT/corpus/mix.wav" -o "$OUT/master-reference.flac" \
     --report "$OUT/master-reference.json" --plan-out "$OUT/plan-reference.json"
 echo
+echo "== mixmaster automix $OUT/corpus/stems -> $OUT/automix/mix.wav"
+mkdir -p "$OUT/automix"
+$MM automix "$OUT/corpus/stems" -o "$OUT/automix/mix.wav" --plan-out "$OUT/automix/plan.json" \
+    --report "$OUT/automix/report.json" --stems-out "$OUT/automix/stems" --report-dir "$OUT/report/automix"
+$MM analyze "$OUT/automix/mix.wav"
+echo
+echo "== mixmaster master $OUT/automix/mix.wav --preset spotify -> $OUT/automix/master.wav"
+$MM master "$OUT/automix/mix.wav" --preset spotify -o "$OUT/automix/master.wav"
+echo
 echo "demo: wrote $OUT/analysis.json, $OUT/check.json, $OUT/album.json, $OUT/master-spotify.wav,"
-echo "      $OUT/master-reference.flac and the masters' reports and plans (master-*.json, plan-*.json)"
+echo "      $OUT/master-reference.flac and the masters' reports and plans (master-*.json, plan-*.json),"
+echo "      $OUT/automix/ (mix, plan, report, processed stems, master)"
 # one page that leads to every report of the run
 index="$OUT/report/index.html"
 {
