@@ -36,7 +36,7 @@
 #define PROBE_MARGIN_DB 1.0
 
 /* The probe pass: returns 0, or -1 after printing the error. */
-static int probe_pass(mm_master_chain *chain, const char *mix, int nch, size_t latency, float **zero, int quiet,
+static int probe_pass(mm_master_chain *chain, const char *mix, size_t latency, float **zero, int quiet,
                       double *gain, double *slope);
 
 static const char usage[] =
@@ -193,7 +193,8 @@ typedef struct render_ctx {
     SNDFILE *sf;
     int nch, bits, write_float;
     mm_dither *dither;
-    mm_analyzer *after;
+    mm_analyzer *after;       /* the full analysis of what is written, or */
+    mm_loudness *after_meter; /* only its loudness (-q without --report) */
     float *o[2];
     float *inter;
     int32_t *ints;
@@ -225,6 +226,7 @@ static int emit(render_ctx *r, size_t off, size_t k)
         if (sf_writef_int(r->sf, r->ints, (sf_count_t)k) != (sf_count_t)k) r->write_failed = 1;
     }
     if (r->write_failed) return MM_ERR_IO;
+    if (r->after_meter) return mm_loudness_process(r->after_meter, (const float *const *)p, k);
     return mm_analyzer_process(r->after, (const float *const *)p, k);
 }
 
@@ -239,7 +241,7 @@ static int feed_render(void *ctx, const float *const planar[], size_t frames)
 }
 
 /* Feed `frames` frames of silence through fn (flushing the chain). */
-static int feed_zeros(cli_block_fn fn, void *ctx, int nch, size_t frames, float **zero)
+static int feed_zeros(cli_block_fn fn, void *ctx, size_t frames, float **zero)
 {
     while (frames) {
         size_t k = frames < BLOCK ? frames : BLOCK;
@@ -247,7 +249,6 @@ static int feed_zeros(cli_block_fn fn, void *ctx, int nch, size_t frames, float 
         if (st != MM_OK) return st;
         frames -= k;
     }
-    (void)nch;
     return MM_OK;
 }
 
@@ -276,7 +277,7 @@ static char *temp_next_to(const char *path, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------------- */
 
-static int probe_pass(mm_master_chain *chain, const char *mix, int nch, size_t latency, float **zero, int quiet,
+static int probe_pass(mm_master_chain *chain, const char *mix, size_t latency, float **zero, int quiet,
                       double *gain, double *slope)
 {
     char err[CLI_ERRLEN];
@@ -289,7 +290,7 @@ static int probe_pass(mm_master_chain *chain, const char *mix, int nch, size_t l
         return -1;
     }
     cli_audio_close(&in);
-    feed_zeros(feed_probe, chain, nch, latency, zero);
+    feed_zeros(feed_probe, chain, latency, zero);
     if (mm_master_chain_probe_gain(chain, gain, slope) == MM_ERR_NO_VALUE && !quiet)
         fprintf(stderr, "mixmaster: %s: warning: the target loudness is out of reach under the ceiling\n", mix);
     return 0;
@@ -471,6 +472,7 @@ int cli_cmd_master(int argc, char **argv)
 
     char err[CLI_ERRLEN];
     mm_analyzer *mix_an = NULL, *ref_an = NULL, *after_an = NULL;
+    mm_loudness *after_meter = NULL;
     mm_master_chain *chain = NULL;
     mm_dither *dither = NULL;
     float **ob = NULL, **zero = NULL;
@@ -567,8 +569,15 @@ int cli_cmd_master(int argc, char **argv)
         goto done;
     }
     if (of.lossy) plan.dither = MM_MASTER_DITHER_NONE;
+    /* no length limit: a WAV past 4 GiB of data is written as RF64 (the
+     * extension stays, as other tools do for long recordings) */
+    if ((of.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV &&
+        (double)mix.frames * mix.channels * (plan.bits / 8) > 4294967295.0 - 65536.0) {
+        of.format = (of.format & ~SF_FORMAT_TYPEMASK) | SF_FORMAT_RF64;
+        of.container = "RF64";
+    }
 
-    /* 2. probe */
+    /* 2. the chain, and whether the limiter needs a probe first */
     const int nch = mix.channels;
     const double fs = mix.sample_rate;
     chain = mm_master_chain_create(&plan, fs, nch, &st);
@@ -603,8 +612,16 @@ int cli_cmd_master(int argc, char **argv)
     /* "clipped" in the master's figures means at the ceiling: a run of two
      * samples within 0.01 dB of it would be a hard clip */
     ac.clip_threshold_dbfs = plan.ceiling_dbtp - 0.01;
-    after_an = mm_analyzer_create(&ac, &st);
-    if (!after_an) {
+    /* what nobody will see is not measured: with -q and no reports only the
+     * loudness of the master is needed (to confirm the target) */
+    if (o.quiet && !o.report && !o.report_dir) {
+        mm_loudness_config lc = mm_loudness_config_default(fs, nch);
+        lc.series_capacity = 0;
+        after_meter = mm_loudness_create(&lc, &st);
+    } else {
+        after_an = mm_analyzer_create(&ac, &st);
+    }
+    if (!after_an && !after_meter) {
         fprintf(stderr, "mixmaster: %s: %s\n", o.mix, mm_strerror(st));
         goto done;
     }
@@ -619,7 +636,7 @@ int cli_cmd_master(int argc, char **argv)
         }
     }
     if (need_probe) {
-        if (probe_pass(chain, o.mix, nch, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
+        if (probe_pass(chain, o.mix, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
         probed = 1;
         passes++;
     }
@@ -628,7 +645,8 @@ int cli_cmd_master(int argc, char **argv)
         memset(&r, 0, sizeof r);
         mm_master_chain_reset(chain);
         mm_master_chain_set_gain_db(chain, gain);
-        mm_analyzer_reset(after_an);
+        if (after_an) mm_analyzer_reset(after_an);
+        if (after_meter) mm_loudness_reset(after_meter);
         if (dither) mm_dither_reset(dither);
         SF_INFO info = {0};
         info.samplerate = (int)fs;
@@ -656,6 +674,7 @@ int cli_cmd_master(int argc, char **argv)
         r.write_float = of.lossy || plan.bits == 32;
         r.dither = dither;
         r.after = after_an;
+        r.after_meter = after_meter;
         r.o[0] = ob[0];
         r.o[1] = ob[1];
         r.inter = inter;
@@ -669,11 +688,15 @@ int cli_cmd_master(int argc, char **argv)
             goto done;
         }
         cli_audio_close(&in);
-        if (feed_zeros(feed_render, &r, nch, latency, zero) != MM_OK || sf_error(sf) != SF_ERR_NO_ERROR) {
+        if (feed_zeros(feed_render, &r, latency, zero) != MM_OK || sf_error(sf) != SF_ERR_NO_ERROR) {
             fprintf(stderr, "mixmaster: %s: cannot write: %s\n", o.out, sf_strerror(sf));
             goto done;
         }
-        mm_analyzer_finish(after_an, &after);
+        if (after_an) mm_analyzer_finish(after_an, &after);
+        else {
+            memset(&after, 0, sizeof after);
+            after.integrated_lufs = mm_loudness_integrated(after_meter);
+        }
         passes++;
         double miss = after.integrated_lufs.reason == MM_REASON_NONE ? plan.target_lufs - after.integrated_lufs.value : 0.0;
         if (fabs(miss) <= RENDER_TOLERANCE_LU || attempt + 1 >= MAX_RENDERS) break;
@@ -681,7 +704,7 @@ int cli_cmd_master(int argc, char **argv)
         sf = NULL;
         if (!probed) {
             /* the limiter (or the estimate) missed: measure it properly */
-            if (probe_pass(chain, o.mix, nch, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
+            if (probe_pass(chain, o.mix, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
             probed = 1;
             passes++;
         } else {
@@ -796,5 +819,6 @@ done:
     mm_analyzer_destroy(mix_an);
     mm_analyzer_destroy(ref_an);
     mm_analyzer_destroy(after_an);
+    mm_loudness_destroy(after_meter);
     return rc;
 }

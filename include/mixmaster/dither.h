@@ -21,7 +21,9 @@
  * of Lipshitz, Vanderkooy and Wannamaker ("Minimally audible noise shaping",
  * JAES 1991), designed for 44.1 kHz and used at 44.1 and 48 kHz. At other
  * rates the noise is left white (shaping = 1 then has no effect).
- * The noise generator is a seeded xorshift: outputs are reproducible.
+ * The noise comes from seeded xorshift32 generators (one serial chain for
+ * the shaped path, 16 interleaved ones for white TPDF, which vectorise):
+ * outputs are reproducible for a seed.
  */
 #ifndef MIXMASTER_DITHER_H
 #define MIXMASTER_DITHER_H
