@@ -3,6 +3,7 @@
  * See include/mixmaster/loudness.h for what is measured and how.
  */
 #include "mixmaster/loudness.h"
+#include "kweighting.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -111,7 +112,7 @@ static mm_measure measure_none(mm_reason why)
  * 1e-8: a high shelf of +3.9998 dB at 1681.97 Hz, Q 0.70718, and a
  * second-order high-pass at 38.1355 Hz, Q 0.500327 (the "RLB" curve).
  */
-static void kweighting_design(double fs, mm_biquad_coeffs *pre, mm_biquad_coeffs *rlb)
+void mm__kweighting_design(double fs, mm_biquad_coeffs *pre, mm_biquad_coeffs *rlb)
 {
     const double shelf_hz = 1681.974450955533, shelf_db = 3.999843853973347;
     const double shelf_q = 0.7071752369554196;
@@ -234,7 +235,7 @@ mm_loudness *mm_loudness_create(const mm_loudness_config *cfg, int *err)
             r = MM_CHANNEL_DUAL_MONO;
         m->weight[c] = role_weight(r);
     }
-    kweighting_design(cfg->sample_rate, &m->pre, &m->rlb);
+    mm__kweighting_design(cfg->sample_rate, &m->pre, &m->rlb);
     m->sub_frames = (size_t)floor(cfg->sample_rate / 100.0 + 0.5);
     m->inv_sub_frames = 1.0 / (double)m->sub_frames;
     mm_loudness_reset(m);

@@ -152,5 +152,6 @@ int cli_check_report(const char *dir, const mm_check_config *cfg, const mm_check
 int cli_cmd_analyze(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);
 int cli_cmd_album(int argc, char **argv);
+int cli_cmd_master(int argc, char **argv);
 
 #endif

@@ -29,6 +29,17 @@ for r in $rc $rc2; do
     [ "$r" -le 1 ] || { echo "demo: check failed (exit $r)" >&2; exit "$r"; }
 done
 echo
+echo "== mixmaster master $OUT/corpus/mix.wav --preset spotify"
+$MM master "$OUT/corpus/mix.wav" --preset spotify -o "$OUT/master-spotify.wav" \
+    --report "$OUT/master-spotify.json" --plan-out "$OUT/plan-spotify.json"
+echo
+echo "== mixmaster master $OUT/corpus/flawed/mono.wav --reference $OUT/corpus/mix.wav (the corpus reference mix)"
+# the mono variant lost its side and some treble in the fold-down: matching
+# restores the tonal balance and the loudness; the report shows the width it
+# cannot invent (there is no side signal to raise)
+$MM master "$OUT/corpus/flawed/mono.wav" --reference "$OUT/corpus/mix.wav" -o "$OUT/master-reference.flac" \
+    --report "$OUT/master-reference.json" --plan-out "$OUT/plan-reference.json"
+echo
 echo "== mixmaster album: three corpus songs at different levels, as one album"
 for k in 2 3; do
     [ -f "$OUT/corpus$k/mix.wav" ] || "$BUILD/mm-corpus" song "$OUT/corpus$k" --seed $k >/dev/null
@@ -38,5 +49,6 @@ $MM album --preset apple --report-dir "$OUT/report/album" -o "$OUT/album.json" \
 $MM album --preset apple "$OUT/corpus/mix.wav" "$OUT/corpus2/flawed/too_quiet.wav" "$OUT/corpus3/flawed/no_headroom.wav"
 $MM check --report-dir "$OUT/report/check" -o "$OUT/report/check.txt" "$OUT/corpus/mix.wav" "$OUT/corpus/flawed/polarity.wav" || [ $? -le 1 ]
 echo
-echo "demo: wrote $OUT/analysis.json, $OUT/check.json and $OUT/album.json"
+echo "demo: wrote $OUT/analysis.json, $OUT/check.json, $OUT/album.json, $OUT/master-spotify.wav, $OUT/master-reference.flac"
+echo "      and the masters' reports and plans (master-*.json, plan-*.json)"
 echo "demo: HTML reports: $OUT/report/check/index.html and $OUT/report/album/index.html"
