@@ -86,7 +86,7 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
     }
     const double album_s = (double)m->album_frames / fs;
 
-    /* 1. the timeline: short-term loudness of each delivered track where it
+    /* 1. the timeline: momentary loudness of each delivered track where it
      * plays in the album; the gaps stay empty */
     const char *name = cli_sp(&sp, "release-timeline.%s", ext);
     if (cli_report_temp(&r, name, tmp, sizeof tmp) == 0) {
@@ -101,7 +101,7 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
             const double t0 = (double)m->plans[i].index01 / fs;
             for (size_t q = 0; q < cnt; q++) {
                 xs[i][q] = t0 + (double)(q + 1) * a->loudness_series_step_s;
-                ys[i][q] = a->shortterm_series[q];
+                ys[i][q] = a->momentary_series[q];
             }
             lines[nl++] = (mm_plot_line){cli_sp(&sp, "%zu %s", i + 1, rel->tracks[i].title), xs[i], ys[i], cnt, 0, 0,
                                          (int)(i % 6) + 1, 0};
@@ -109,7 +109,7 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
         mm_plot_hline h[1];
         size_t nh = 0;
         if (isfinite(m->target_lufs)) h[nh++] = (mm_plot_hline){m->target_lufs, cli_sp(&sp, "target %.0f LUFS", m->target_lufs)};
-        mm_plot_axes ax = mm_plot_axes_default("album time (s); marks: track starts (INDEX 01)", "short-term loudness (LUFS)");
+        mm_plot_axes ax = mm_plot_axes_default("album time (s); marks: track starts (INDEX 01)", "momentary loudness (LUFS)");
         ax.ymin = -50.0;
         ax.xmin = 0.0;
         ax.xmax = album_s;
@@ -117,7 +117,7 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
         st.width = 1200;
         char *s = mm_plot_lines(&st, "Album timeline", tmp, &ax, lines, nl, h, nh, marks, nm, &e);
         if (cli_report_draw(&r, s, tmp, name) == 0)
-            figs[nf++] = (mm_html_figure){name, "The delivered tracks in album time: short-term loudness, each track "
+            figs[nf++] = (mm_html_figure){name, "The delivered tracks in album time: momentary loudness (400 ms), each track "
                                                 "start marked, the gaps empty"};
     }
     /* 2. fades and gaps: each track's gain envelope */
