@@ -25,8 +25,11 @@
 #include "mixmaster/gain.h"
 #include "mixmaster/limiter.h"
 #include "mixmaster/loudness.h"
+#include "mixmaster/translation.h"
 
 #define BLOCK 4096
+#define CODEC_EXCERPT_S 20.0   /* as check: the loudest 20 s through each codec */
+#define CODEC_MAX_RATE 48000.0 /* the codecs take at most 48 kHz (Opus) */
 
 static const char usage[] =
     "usage: mixmaster release RELEASE.json -o DIR [--preset NAME] [--format wav|flac]\n"
@@ -71,8 +74,14 @@ typedef struct track {
     mm_analysis src;
     double gain_db;
     double limiting_db;
+    double ceiling_dbtp;        /* of its limiter */
     mm_analyzer *out_an;        /* measures what is written */
     mm_analysis out;
+    mm_translation *trans;      /* playback translation of what is written */
+    mm_translation_result trans_res;
+    mm_check_codec codecs[CLI_CODEC_COUNT];
+    size_t codec_count;
+    double excerpt_start_s, excerpt_s;
     mm_check_report check;
     char file[300];             /* delivered name */
     char sha[65];
@@ -241,6 +250,7 @@ typedef struct render_ctx {
     mm_limiter *lim;
     mm_dither *dither;
     mm_analyzer *an;
+    mm_translation *trans;
     SNDFILE *sf;
     uint64_t src_pos;   /* source frames seen */
     uint64_t out_pos;   /* delivered frames written */
@@ -280,7 +290,9 @@ static int emit(render_ctx *r, size_t off, size_t k)
         return MM_ERR_IO;
     }
     r->out_pos += k;
-    return mm_analyzer_process(r->an, (const float *const *)p, k);
+    int st = mm_analyzer_process(r->an, (const float *const *)p, k);
+    if (st == MM_OK && r->trans) st = mm_translation_process(r->trans, (const float *const *)p, k);
+    return st;
 }
 
 /* Limit k frames of r->in and emit what comes out past the latency. */
@@ -423,6 +435,79 @@ out:
     free(buf);
     free(hold);
     return rc;
+}
+
+/* ---- the codec round trips of the pre-delivery check ---------------------- */
+
+/* As `mixmaster check` does: the loudest `CODEC_EXCERPT_S` seconds of the
+ * delivered file (around its largest short-term loudness) through MP3,
+ * Opus and Vorbis, measured before and after. A codec that cannot run is
+ * left out (its rule is then skipped), as in check. */
+static void codec_round_trips(track *k, const char *path, int quiet)
+{
+    const mm_analysis *a = &k->out;
+    cli_audio in;
+    char err[CLI_ERRLEN];
+    if (a->integrated_lufs.reason != MM_REASON_NONE) return;
+    if (cli_audio_open(&in, path, err, sizeof err) != 0) return;
+    const int ch = in.info.channels;
+    const double rate = in.info.samplerate;
+    double start = 0.0, len = a->duration_s, centre = a->duration_s / 2.0, best = -1e9;
+    if (ch > 2 || rate > CODEC_MAX_RATE) goto out;
+    if (len > CODEC_EXCERPT_S) {
+        for (size_t q = 0; q < a->loudness_series_count; q++) {
+            const float v = a->shortterm_series[q];
+            if (v == v && v > best) { /* v == v: not NaN */
+                best = v;
+                centre = ((double)q + 1.0) * a->loudness_series_step_s - 1.5;
+            }
+        }
+        len = CODEC_EXCERPT_S;
+        start = centre - len / 2.0;
+        if (start < 0.0) start = 0.0;
+        if (start + len > a->duration_s) start = a->duration_s - len;
+    }
+    size_t n = (size_t)(len * rate), got = 0;
+    float *pl[2] = {NULL, NULL}, *ibuf = malloc((size_t)BLOCK * (size_t)ch * sizeof(float));
+    for (int c = 0; c < ch; c++) pl[c] = calloc(n ? n : 1, sizeof(float));
+    if (!ibuf || !pl[0] || (ch == 2 && !pl[1]) || sf_seek(in.sf, (sf_count_t)(start * rate), SEEK_SET) < 0) goto done;
+    while (got < n) {
+        sf_count_t r = sf_readf_float(in.sf, ibuf, (sf_count_t)(n - got < BLOCK ? n - got : BLOCK));
+        if (r <= 0) break;
+        for (sf_count_t i = 0; i < r; i++)
+            for (int c = 0; c < ch; c++) pl[c][got + (size_t)i] = ibuf[i * ch + c];
+        got += (size_t)r;
+    }
+    mm_analyze_config cfg = mm_analyze_config_default(rate, ch);
+    int e;
+    mm_analyzer *an = mm_analyzer_create(&cfg, &e);
+    if (!an) goto done;
+    mm_analysis orig;
+    mm_analyzer_process(an, (const float *const *)pl, n);
+    mm_analyzer_finish(an, &orig);
+    mm_analyzer_destroy(an);
+    for (int c = 0; c < CLI_CODEC_COUNT; c++) {
+        cli_codec_result cr;
+        if (cli_codec_roundtrip((cli_codec)c, (const float *const *)pl, ch, n, rate, &cr, err, sizeof err) != 0) {
+            if (!quiet) fprintf(stderr, "mixmaster release: %s: %s round trip skipped: %s\n", k->file, cli_codec_name((cli_codec)c), err);
+            continue;
+        }
+        mm_check_codec *cc = &k->codecs[k->codec_count++];
+        cc->name = cli_codec_name((cli_codec)c);
+        cc->bitrate_kbps = cr.bitrate_kbps;
+        cc->original_lufs = orig.integrated_lufs;
+        cc->decoded_lufs = cr.decoded.integrated_lufs;
+        cc->original_true_peak_dbtp = orig.true_peak_dbtp;
+        cc->decoded_true_peak_dbtp = cr.decoded.true_peak_dbtp;
+    }
+    k->excerpt_start_s = start;
+    k->excerpt_s = len;
+done:
+    free(ibuf);
+    free(pl[0]);
+    free(pl[1]);
+out:
+    cli_audio_close(&in);
 }
 
 /* ---- the command ----------------------------------------------------------- */
@@ -608,10 +693,8 @@ int cli_cmd_release(int argc, char **argv)
     }
 
     /* 6. render every track */
-    mm_limiter_config lc = mm_limiter_config_default(fs, nch);
-    lc.ceiling_dbtp = ceiling;
     mm_dither_config dc = mm_dither_config_default(fs, nch, bits);
-    if (!(lim = mm_limiter_create(&lc, &st)) || !(dither = mm_dither_create(&dc, &st))) {
+    if (!(dither = mm_dither_create(&dc, &st))) {
         fprintf(stderr, "mixmaster release: %s\n", mm_strerror(st));
         goto done;
     }
@@ -639,6 +722,11 @@ int cli_cmd_release(int argc, char **argv)
         track_file_name(k->file, sizeof k->file, i + 1, t->title, ext);
         snprintf(path, sizeof path, "%s/%s", tmpdir, k->file);
         mm_analyze_config ac = mm_analyze_config_default(fs, nch);
+        mm_translation_config tc = mm_translation_config_default(fs, nch);
+        if (nch <= 2 && !(k->trans = mm_translation_create(&tc, &st))) {
+            fprintf(stderr, "mixmaster release: %s\n", mm_strerror(st));
+            goto done;
+        }
         if (!(k->out_an = mm_analyzer_create(&ac, &st))) {
             fprintf(stderr, "mixmaster release: %s\n", mm_strerror(st));
             goto done;
@@ -667,7 +755,20 @@ int cli_cmd_release(int argc, char **argv)
                 goto done;
             }
         }
-        mm_limiter_reset(lim);
+        /* the ceiling: the album's, or the preset's stricter one for a
+         * track that will play louder than its threshold (Spotify: -2 dBTP
+         * above -14 LUFS), with 0.5 LU to spare for the measurement */
+        mm_limiter_config lc = mm_limiter_config_default(fs, nch);
+        lc.ceiling_dbtp = ceiling;
+        if (preset && k->src.integrated_lufs.reason == MM_REASON_NONE &&
+            k->src.integrated_lufs.value + k->gain_db > preset->loud_lufs - 0.5 && preset->loud_true_peak_dbtp < ceiling)
+            lc.ceiling_dbtp = preset->loud_true_peak_dbtp;
+        k->ceiling_dbtp = lc.ceiling_dbtp;
+        mm_limiter_destroy(lim);
+        if (!(lim = mm_limiter_create(&lc, &st))) {
+            fprintf(stderr, "mixmaster release: %s\n", mm_strerror(st));
+            goto done;
+        }
         mm_dither_reset(dither);
         render_ctx r;
         memset(&r, 0, sizeof r);
@@ -679,6 +780,7 @@ int cli_cmd_release(int argc, char **argv)
         r.lim = lim;
         r.dither = dither;
         r.an = k->out_an;
+        r.trans = k->trans;
         r.sf = sf;
         r.skip = mm_limiter_latency(lim);
         for (int c = 0; c < nch; c++) {
@@ -713,12 +815,21 @@ int cli_cmd_release(int argc, char **argv)
             }
         }
         mm_analyzer_finish(k->out_an, &k->out);
-        /* the pre-delivery gate: check --stage master on what was written */
+        if (k->trans) mm_translation_finish(k->trans, &k->out, &k->trans_res);
+        codec_round_trips(k, path, o.quiet);
+        /* the pre-delivery gate: the rules of check --stage master on the
+         * same measures check takes (analysis, playback translation, codec
+         * round trips) of what was written */
         mm_check_config cc;
         mm_check_config_default(&cc, MM_STAGE_MASTER, preset);
         mm_check_inputs ci;
         memset(&ci, 0, sizeof ci);
         ci.analysis = &k->out;
+        ci.translation = k->trans ? &k->trans_res : NULL;
+        ci.codecs = k->codec_count ? k->codecs : NULL;
+        ci.codec_count = k->codec_count;
+        ci.codec_excerpt_start_s = k->excerpt_start_s;
+        ci.codec_excerpt_s = k->excerpt_s;
         ci.bit_depth = bits;
         if (mm_check_run(&cc, &ci, &k->check) != MM_OK) {
             fprintf(stderr, "mixmaster release: %s: the check could not run\n", k->file);
@@ -799,6 +910,7 @@ int cli_cmd_release(int argc, char **argv)
         meters[i] = mm_analyzer_loudness(tr[i].out_an);
         dv[i].file = (mm_release_file){tr[i].file, tr[i].sha};
         dv[i].gain_db = tr[i].gain_db;
+        dv[i].ceiling_dbtp = tr[i].ceiling_dbtp;
         dv[i].limiting_db = tr[i].limiting_db;
         dv[i].integrated_lufs = tr[i].out.integrated_lufs;
         dv[i].true_peak_dbtp = tr[i].out.true_peak_dbtp;
@@ -884,6 +996,7 @@ done:
         free(tr[i].path);
         mm_analyzer_destroy(tr[i].src_an);
         mm_analyzer_destroy(tr[i].out_an);
+        mm_translation_destroy(tr[i].trans);
     }
     free(tr);
     free(plans);

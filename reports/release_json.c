@@ -324,6 +324,7 @@ char *mm_report_release_manifest(const mm_release_manifest *m, const mm_report_o
         mm__json_num(o, "fade_out_s", (double)p->fade_out / fs, 4);
         cJSON_AddStringToObject(o, "fade_curve", mm_fade_curve_name(t->fade_curve));
         mm__json_num(o, "gain_db", d->gain_db, 2);
+        mm__json_num(o, "ceiling_dbtp", d->ceiling_dbtp, 2);
         mm__json_num(o, "limiting_db", d->limiting_db, 2);
         mm__json_measure(o, "integrated_lufs", d->integrated_lufs, 2);
         mm__json_measure(o, "true_peak_dbtp", d->true_peak_dbtp, 2);

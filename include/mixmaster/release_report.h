@@ -58,6 +58,7 @@ typedef struct mm_release_file {
 typedef struct mm_release_delivered {
     mm_release_file file;
     double gain_db;            /**< applied before the limiter */
+    double ceiling_dbtp;       /**< the limiter's true-peak ceiling for this track */
     double limiting_db;        /**< the limiter's deepest gain reduction */
     mm_measure integrated_lufs; /**< of the delivered file */
     mm_measure true_peak_dbtp;
