@@ -575,9 +575,13 @@ int cli_cmd_release(int argc, char **argv)
 
     /* 2. the output folder: must not exist, or be empty */
     int ds = cli_dir_state(o.out);
-    if (ds == 2 || ds < 0) {
-        fprintf(stderr, "mixmaster release: %s: %s\n", o.out,
-                ds < 0 ? strerror(errno) : "already exists and is not an empty folder (the release goes into a new one)");
+    if (ds < 0) {
+        fprintf(stderr, "mixmaster release: %s: cannot create the release folder there: %s\n", o.out, strerror(errno));
+        goto done;
+    }
+    if (ds == 2) {
+        fprintf(stderr, "mixmaster release: %s: already exists and is not an empty folder (the release goes into a new one)\n",
+                o.out);
         goto done;
     }
 
