@@ -714,7 +714,7 @@ int cli_cmd_release(int argc, char **argv)
             strftime(tim, sizeof tim, "%H:%M:%S", &tmv);
         }
     }
-    char year[8] = "", tracknum[16], total[8], tool[64];
+    char year[16] = "", tracknum[24], total[24], tool[64];
     if (rel->year) snprintf(year, sizeof year, "%d", rel->year);
     snprintf(total, sizeof total, "%zu", n);
     snprintf(tool, sizeof tool, "mixmaster %s", mm_version_string());
