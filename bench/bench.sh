@@ -19,6 +19,21 @@ echo "input: generated stereo 44.1 kHz 24-bit music, 240 s and 3600 s"
 "$BUILD/mm-bench" "analyze 3600 s (memory must stay flat)" 3600 1 -- $MM analyze --format json "$DATA/music-3600.wav"
 "$BUILD/mm-bench" "analyze 4 x 240 s, -j 1" 960 3 -- $MM analyze -j 1 --format json "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav"
 "$BUILD/mm-bench" "analyze 4 x 240 s, -j 2" 960 3 -- $MM analyze -j 2 --format json "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav" "$DATA/music-240.wav"
+# automix: 8 stereo stems (the corpus song's seven, processed to stereo by
+# automix itself, plus a second lead), 240 s; and 60 s to show that memory
+# does not grow with length.
+for s in 60 240; do
+    st="$DATA/stems8-$s"
+    if [ ! -f "$st/lead2.wav" ]; then
+        "$BUILD/mm-corpus" song "$DATA/song-$s" --seconds "$s" >/dev/null
+        $MM automix "$DATA/song-$s/stems" -o "$DATA/song-$s/automix.wav" --stems-out "$st" >/dev/null
+        cp "$st/lead.wav" "$st/lead2.wav"
+    fi
+done
+"$BUILD/mm-bench" "automix 8 stereo stems x 240 s, -j 1" 240 3 -- $MM automix -j 1 "$DATA/stems8-240" -o "$DATA/automix-240.wav"
+"$BUILD/mm-bench" "automix 8 stereo stems x 240 s, -j 2" 240 3 -- $MM automix -j 2 "$DATA/stems8-240" -o "$DATA/automix-240.wav"
+"$BUILD/mm-bench" "automix 8 stereo stems x 60 s, -j 1 (memory)" 60 1 -- $MM automix -j 1 "$DATA/stems8-60" -o "$DATA/automix-60.wav"
+"$BUILD/mm-bench" "automix 8 x 240 s with --report and --stems-out" 240 1 -- $MM automix -j 1 "$DATA/stems8-240" -o "$DATA/automix-240.wav" --report "$DATA/automix-240.json" --stems-out "$DATA/automix-240-stems"
 "$BUILD/mm-bench" "check 240 s (translation, 20 s codec round trips)" 240 3 -- $MM check --format json "$DATA/music-240.wav"
 "$BUILD/mm-bench" "check 240 s, --no-codec" 240 3 -- $MM check --no-codec --format json "$DATA/music-240.wav"
 set -- "$DATA/music-240.wav"

@@ -65,6 +65,7 @@ static const char usage[] =
     "                    (float); default: the mix's own when it is one of these\n"
     "  --plan-out P      write the plan as JSON\n"
     "  --report R.json   write the before/after report as JSON ('-' for stdout)\n"
+    "  --report-dir DIR  also write DIR/index.html with plots and DIR/report.json\n"
     "  -q, --quiet       print nothing but errors\n"
     "  -h, --help        show this help\n"
     "\n"
@@ -72,7 +73,7 @@ static const char usage[] =
     "output could not be written.\n";
 
 typedef struct opts {
-    const char *mix, *ref, *preset, *plan_in, *out, *plan_out, *report;
+    const char *mix, *ref, *preset, *plan_in, *out, *plan_out, *report, *report_dir;
     double amount, ceiling;
     int bits, quiet;
 } opts;
@@ -336,7 +337,7 @@ static int parse_args(int argc, char **argv, opts *o)
             snprintf(name, sizeof name, "%s", a);
         }
         static const char *const takes[] = {"-o", "--output", "--reference", "--preset", "--plan", "--plan-out",
-                                            "--report", "--amount", "--ceiling", "--bits"};
+                                            "--report", "--amount", "--ceiling", "--bits", "--report-dir"};
         int tk = 0;
         for (size_t k = 0; k < sizeof takes / sizeof takes[0]; k++) tk |= !strcmp(name, takes[k]);
         if (tk && !val) {
@@ -355,6 +356,7 @@ static int parse_args(int argc, char **argv, opts *o)
         else if (!strcmp(name, "--plan")) o->plan_in = val;
         else if (!strcmp(name, "--plan-out")) o->plan_out = val;
         else if (!strcmp(name, "--report")) o->report = val;
+        else if (!strcmp(name, "--report-dir")) o->report_dir = val;
         else if (!strcmp(name, "-q") || !strcmp(name, "--quiet")) o->quiet = 1;
         else if (!strcmp(name, "--amount")) {
             if (parse_double(val, &o->amount) || o->amount < 0.0 || o->amount > 100.0) {
@@ -773,6 +775,7 @@ int cli_cmd_master(int argc, char **argv)
             goto done;
         }
     }
+    if (o.report_dir && cli_master_report(o.report_dir, &res, tool) != 0) goto done;
     if (!o.quiet && !(o.report && !strcmp(o.report, "-"))) {
         FILE *so = stdout;
         fprintf(so, "%s -> %s  (%s %s: %.1f LUFS, ceiling %.1f dBTP; %s %s)\n", o.mix, o.out,

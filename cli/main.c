@@ -9,6 +9,7 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  analyze   measure loudness, peaks, dynamics, spectrum, stereo and hygiene\n"
+    "  automix   balance a rough mix from stems, explaining every move\n"
     "  check     is a mix ready for mastering, or a master ready for delivery?\n"
     "  album     compare the tracks of an album; a gain per track for an even album\n"
     "  master    master a mix toward a reference track or a delivery preset\n"
@@ -34,6 +35,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (!strcmp(cmd, "analyze")) return cli_cmd_analyze(argc - 1, argv + 1);
+    if (!strcmp(cmd, "automix")) return cli_cmd_automix(argc - 1, argv + 1);
     if (!strcmp(cmd, "check")) return cli_cmd_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "album")) return cli_cmd_album(argc - 1, argv + 1);
     if (!strcmp(cmd, "master")) return cli_cmd_master(argc - 1, argv + 1);

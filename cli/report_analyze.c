@@ -22,7 +22,7 @@ int cli_analyze_report(const char *dir, const mm_file_result *res, const cli_gon
     }
     cli_strpool sp = {0};
     int rc = -1, st;
-    char *json = NULL, *html = NULL;
+    char *json = NULL;
     mm_html_section *sec = calloc(n + 1, sizeof *sec);
     mm_html_figure *figs = calloc(n * FIGS_PER_FILE + 1, sizeof *figs);
     mm_html_item *items = calloc(n * ITEMS_PER_FILE + 1, sizeof *items);
@@ -65,22 +65,9 @@ int cli_analyze_report(const char *dir, const mm_file_result *res, const cli_gon
     json = mm_report_analysis_json(res, n, ro, &st);
     mm_html_page page = {"mixmaster analyze", cli_sp(&sp, "%zu file%s, %s", n, n == 1 ? "" : "s", ro->tool ? ro->tool : "mixmaster"),
                          r.notice[0] ? r.notice : NULL, sec, ns};
-    html = mm_report_html(&page, &st);
-    if (!json || !html) {
-        fprintf(stderr, "mixmaster: %s: cannot build the report: %s\n", dir, mm_strerror(st));
-        goto out;
-    }
-    if (cli_report_write(&r, "report.json", json, err, sizeof err) != 0 ||
-        cli_report_write(&r, "index.html", html, err, sizeof err) != 0) {
-        fprintf(stderr, "mixmaster: %s: %s\n", dir, err);
-        goto out;
-    }
-    if (r.notice[0]) fprintf(stderr, "mixmaster: %s\n", r.notice);
-    fprintf(stderr, "mixmaster: report: %s/index.html\n", dir);
-    rc = 0;
+    rc = cli_report_finish(&r, "report.json", json, &page);
 out:
     mm_report_free(json);
-    mm_report_free(html);
     free(sec);
     free(figs);
     free(items);

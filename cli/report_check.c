@@ -99,7 +99,7 @@ int cli_check_report(const char *dir, const mm_check_config *cfg, const mm_check
     }
     cli_strpool sp = {0};
     int rc = -1, st;
-    char *json = NULL, *html = NULL;
+    char *json = NULL;
     mm_html_section *sec = calloc(n + 1, sizeof *sec);
     mm_html_figure *figs = calloc(n * FIGS_PER_FILE + 1, sizeof *figs);
     mm_html_item *items = calloc(n * ITEMS_PER_FILE + 1, sizeof *items);
@@ -161,22 +161,9 @@ int cli_check_report(const char *dir, const mm_check_config *cfg, const mm_check
                                 cfg->preset ? ", preset " : "", cfg->preset ? cfg->preset->name : "",
                                 cfg->tonal_target_source, ro->tool ? ro->tool : "mixmaster"),
                          r.notice[0] ? r.notice : NULL, sec, n};
-    html = mm_report_html(&page, &st);
-    if (!json || !html) {
-        fprintf(stderr, "mixmaster: %s: cannot build the report: %s\n", dir, mm_strerror(st));
-        goto out;
-    }
-    if (cli_report_write(&r, "report.json", json, err, sizeof err) != 0 ||
-        cli_report_write(&r, "index.html", html, err, sizeof err) != 0) {
-        fprintf(stderr, "mixmaster: %s: %s\n", dir, err);
-        goto out;
-    }
-    if (r.notice[0]) fprintf(stderr, "mixmaster: %s\n", r.notice);
-    fprintf(stderr, "mixmaster: report: %s/index.html\n", dir);
-    rc = 0;
+    rc = cli_report_finish(&r, "report.json", json, &page);
 out:
     mm_report_free(json);
-    mm_report_free(html);
     free(sec);
     free(figs);
     free(items);

@@ -201,3 +201,25 @@ int cli_report_write(cli_report *r, const char *name, const char *text, char *er
     snprintf(path, sizeof path, "%s/%s", r->dir, name);
     return cli_write_output(path, text, strlen(text), err, errlen);
 }
+
+int cli_report_finish(cli_report *r, const char *json_name, const char *json, const mm_html_page *page)
+{
+    char err[CLI_ERRLEN];
+    int st = MM_OK;
+    char *html = mm_report_html(page, &st);
+    if (!json || !html) {
+        fprintf(stderr, "mixmaster: %s: cannot build the report: %s\n", r->dir, mm_strerror(json ? st : MM_ERR_NOMEM));
+        mm_report_free(html);
+        return -1;
+    }
+    int rc = 0;
+    if (cli_report_write(r, json_name, json, err, sizeof err) != 0 || cli_report_write(r, "index.html", html, err, sizeof err) != 0) {
+        fprintf(stderr, "mixmaster: %s: %s\n", r->dir, err);
+        rc = -1;
+    } else {
+        if (r->notice[0]) fprintf(stderr, "mixmaster: %s\n", r->notice);
+        fprintf(stderr, "mixmaster: report: %s/index.html\n", r->dir);
+    }
+    mm_report_free(html);
+    return rc;
+}

@@ -1,0 +1,220 @@
+/*
+ * ERB-band masking between every ordered pair of stems (see
+ * include/mixmaster/stems.h for the model). Per pair and band a histogram of
+ * the unclipped masker-to-signal ratio is kept, so M and MCF can be read for
+ * any gains applied to the stems afterwards.
+ */
+#include "mixmaster/stems.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../dsp/internal.h"
+
+/* MSR histogram: 1 dB bins from -40 to +40 dB. Values outside land in the
+ * edge bins, whose sums keep their true values; automix's relative gains
+ * stay within 36 dB (-24..+12), so nothing below -40 dB can cross 0 dB. */
+#define MSR_MIN_DB (-40.0)
+#define MSR_BINS 80
+/* Spreading (DOMAIN.md section 5): -10 dB per ERB upward, -25 dB per ERB
+ * downward; the threshold sits 6 dB under the spread energy. */
+#define SPREAD_UP_DB_PER_ERB 10.0
+#define SPREAD_DOWN_DB_PER_ERB 25.0
+#define THRESHOLD_OFFSET_DB 6.0
+/* A cell counts when B's band is within 30 dB of B's strongest band in the
+ * frame, and the frame is not silent: above zero and within 60 dB of B's
+ * loudest frame so far (a noise floor or bleed between notes does not
+ * count). Both limits are relative, so scaling every stem changes nothing. */
+#define RANGE_DB 30.0
+#define FLOOR_DB 60.0
+#define MAX_STEMS 32
+
+typedef struct cell_bin {
+    uint32_t count;
+    float sum; /* sum of the unclipped MSR values, dB */
+} cell_bin;
+
+struct mm_masking {
+    int n, nb;
+    double band_hz[MM_ERB_MAX_BANDS];
+    double step_erb;
+    float a_up, a_dn, t_off;
+    cell_bin *hist;   /* [n*(n-1)][nb][MSR_BINS] */
+    float *tdb, *edb; /* [n][nb] per frame */
+    unsigned char *valid; /* [n][nb] */
+    unsigned char *present; /* [n] */
+    double *loudest;  /* [n] largest band energy seen so far per stem */
+    double *up, *dn;  /* [nb] scratch */
+    unsigned long long frames;
+};
+
+static size_t pair_index(int n, int a, int b) { return (size_t)a * (size_t)(n - 1) + (size_t)(b < a ? b : b - 1); }
+
+mm_masking *mm_masking_create(int stems, int bands, const double *band_hz, int *err)
+{
+    int st = MM_ERR_INVALID_ARG;
+    mm_masking *m = NULL;
+    if (stems < 2 || stems > MAX_STEMS || bands < 2 || bands > MM_ERB_MAX_BANDS || !band_hz) goto fail;
+    st = MM_ERR_NOMEM;
+    m = calloc(1, sizeof *m);
+    if (!m) goto fail;
+    m->n = stems;
+    m->nb = bands;
+    memcpy(m->band_hz, band_hz, (size_t)bands * sizeof(double));
+    /* the band spacing in ERB, from the centres */
+    double z0 = 21.4 * log10(1.0 + 0.00437 * band_hz[0]), z1 = 21.4 * log10(1.0 + 0.00437 * band_hz[1]);
+    m->step_erb = z1 - z0;
+    m->a_up = (float)pow(10.0, -SPREAD_UP_DB_PER_ERB * m->step_erb / 10.0);
+    m->a_dn = (float)pow(10.0, -SPREAD_DOWN_DB_PER_ERB * m->step_erb / 10.0);
+    m->t_off = (float)pow(10.0, -THRESHOLD_OFFSET_DB / 10.0);
+    size_t pairs = (size_t)stems * (size_t)(stems - 1), cells;
+    if (!mm__size_mul(pairs, (size_t)bands * MSR_BINS, &cells)) goto fail;
+    m->hist = calloc(cells, sizeof *m->hist);
+    m->tdb = calloc((size_t)stems * (size_t)bands, sizeof(float));
+    m->edb = calloc((size_t)stems * (size_t)bands, sizeof(float));
+    m->valid = calloc((size_t)stems * (size_t)bands, 1);
+    m->present = calloc((size_t)stems, 1);
+    m->loudest = calloc((size_t)stems, sizeof(double));
+    m->up = calloc((size_t)bands, sizeof(double));
+    m->dn = calloc((size_t)bands, sizeof(double));
+    if (!m->hist || !m->tdb || !m->edb || !m->valid || !m->present || !m->loudest || !m->up || !m->dn) goto fail;
+    if (err) *err = MM_OK;
+    return m;
+fail:
+    mm_masking_destroy(m);
+    if (err) *err = st;
+    return NULL;
+}
+
+void mm_masking_destroy(mm_masking *m)
+{
+    if (!m) return;
+    free(m->hist);
+    free(m->tdb);
+    free(m->edb);
+    free(m->valid);
+    free(m->present);
+    free(m->loudest);
+    free(m->up);
+    free(m->dn);
+    free(m);
+}
+
+void mm_masking_reset(mm_masking *m)
+{
+    if (!m) return;
+    memset(m->hist, 0, (size_t)m->n * (size_t)(m->n - 1) * (size_t)m->nb * MSR_BINS * sizeof *m->hist);
+    memset(m->loudest, 0, (size_t)m->n * sizeof(double));
+    m->frames = 0;
+}
+
+unsigned long long mm_masking_frames(const mm_masking *m) { return m ? m->frames : 0; }
+
+static float db10(double x) { return (float)(10.0 * log10(x > 1e-30 ? x : 1e-30)); }
+
+int mm_masking_add_frame(mm_masking *m, const float *const band_energy[])
+{
+    if (!m || !band_energy) return MM_ERR_INVALID_ARG;
+    const int n = m->n, nb = m->nb;
+    /* per stem: levels, threshold after spreading, counted bands */
+    for (int i = 0; i < n; i++) {
+        const float *e = band_energy[i];
+        m->present[i] = 0;
+        if (!e) continue;
+        double mx = 0;
+        for (int k = 0; k < nb; k++)
+            if (e[k] > mx) mx = e[k];
+        if (mx > m->loudest[i]) m->loudest[i] = mx;
+        if (!(mx > 0) || mx < m->loudest[i] * pow(10.0, -FLOOR_DB / 10.0)) continue;
+        m->present[i] = 1;
+        float *tdb = m->tdb + (size_t)i * (size_t)nb, *edb = m->edb + (size_t)i * (size_t)nb;
+        unsigned char *v = m->valid + (size_t)i * (size_t)nb;
+        const double floor_ms = mx * pow(10.0, -RANGE_DB / 10.0);
+        /* two one-pole passes along the band axis: up[k] holds the energy
+         * of bands <= k decayed by a_up per step, dn[k] of bands >= k */
+        double acc = 0;
+        for (int k = 0; k < nb; k++) {
+            acc = acc * m->a_up + e[k];
+            m->up[k] = acc;
+        }
+        acc = 0;
+        for (int k = nb - 1; k >= 0; k--) {
+            acc = acc * m->a_dn + e[k];
+            m->dn[k] = acc;
+        }
+        for (int k = 0; k < nb; k++) {
+            tdb[k] = db10((m->up[k] + m->dn[k] - e[k]) * m->t_off);
+            edb[k] = db10(e[k]);
+            v[k] = e[k] >= floor_ms;
+        }
+    }
+    for (int a = 0; a < n; a++) {
+        if (!m->present[a]) continue;
+        const float *ta = m->tdb + (size_t)a * (size_t)nb;
+        for (int b = 0; b < n; b++) {
+            if (b == a || !m->present[b]) continue;
+            const float *eb = m->edb + (size_t)b * (size_t)nb;
+            const unsigned char *vb = m->valid + (size_t)b * (size_t)nb;
+            cell_bin *h = m->hist + pair_index(n, a, b) * (size_t)nb * MSR_BINS;
+            for (int k = 0; k < nb; k++, h += MSR_BINS) {
+                if (!vb[k]) continue;
+                float msr = ta[k] - eb[k];
+                int bin = (int)floorf(msr - (float)MSR_MIN_DB);
+                if (bin < 0) bin = 0;
+                if (bin >= MSR_BINS) bin = MSR_BINS - 1;
+                h[bin].count++;
+                h[bin].sum += msr;
+            }
+        }
+    }
+    m->frames++;
+    return MM_OK;
+}
+
+/* Clipped-MSR sum, positive-cell count and cell count of one band's
+ * histogram with every value shifted by `shift` dB. */
+static void band_stats(const cell_bin *h, double shift, double *sum, double *pos, double *cells)
+{
+    for (int j = 0; j < MSR_BINS; j++) {
+        if (!h[j].count) continue;
+        double c = h[j].count, v = (double)h[j].sum / c + shift;
+        *cells += c;
+        if (v > 0) {
+            *pos += c;
+            *sum += c * (v > 20.0 ? 20.0 : v);
+        }
+    }
+}
+
+int mm_masking_pair(const mm_masking *m, int a, int b, double gain_a_db, double gain_b_db, double lo_hz,
+                    double hi_hz, const double *band_shift_db, mm_masking_result *out)
+{
+    if (!m || !out || a < 0 || b < 0 || a >= m->n || b >= m->n || a == b) return MM_ERR_INVALID_ARG;
+    const cell_bin *h = m->hist + pair_index(m->n, a, b) * (size_t)m->nb * MSR_BINS;
+    double sum = 0, pos = 0, cells = 0;
+    for (int k = 0; k < m->nb; k++) {
+        if (m->band_hz[k] < lo_hz || m->band_hz[k] > hi_hz) continue;
+        double shift = gain_a_db - gain_b_db + (band_shift_db ? band_shift_db[k] : 0.0);
+        band_stats(h + (size_t)k * MSR_BINS, shift, &sum, &pos, &cells);
+    }
+    out->cells = cells;
+    out->m_db = cells > 0 ? sum / cells : 0.0;
+    out->mcf = cells > 0 ? pos / cells : 0.0;
+    return MM_OK;
+}
+
+int mm_masking_pair_bands(const mm_masking *m, int a, int b, double gain_a_db, double gain_b_db, double *msr_db,
+                          double *cells)
+{
+    if (!m || !msr_db || !cells || a < 0 || b < 0 || a >= m->n || b >= m->n || a == b) return MM_ERR_INVALID_ARG;
+    const cell_bin *h = m->hist + pair_index(m->n, a, b) * (size_t)m->nb * MSR_BINS;
+    for (int k = 0; k < m->nb; k++) {
+        double sum = 0, pos = 0, c = 0;
+        band_stats(h + (size_t)k * MSR_BINS, gain_a_db - gain_b_db, &sum, &pos, &c);
+        msr_db[k] = c > 0 ? sum / c : 0.0;
+        cells[k] = c;
+    }
+    return MM_OK;
+}
