@@ -289,7 +289,7 @@ char *mm_report_release_manifest(const mm_release_manifest *m, const mm_report_o
         mm__json_num(dl, "target_lufs", m->target_lufs, 2);
         mm__json_num(dl, "ceiling_dbtp", m->ceiling_dbtp, 2);
         cJSON_AddBoolToObject(dl, "cd_sector_aligned", m->cd_aligned);
-        cJSON_AddStringToObject(dl, "dither", m->bits == 16 ? "tpdf" : m->bits == 24 ? "tpdf" : "none");
+        cJSON_AddStringToObject(dl, "dither", "tpdf");
         cJSON_AddBoolToObject(dl, "forced_past_failed_checks", m->forced);
     }
     cJSON *ta = cJSON_AddArrayToObject(doc, "tracks");

@@ -10,6 +10,7 @@
  *  - CD delivery (WAV, 16 bit): sectors of 588 frames, the 2 s pregap, the
  *    album gains of `mixmaster album`, RIFF INFO and bext read back, the
  *    pre-delivery check passed on corpus songs;
+ *  - a crossfade: the continuous file is the exact sum in the overlap;
  *  - bad input: a missing track file, a bad ISRC, a fade longer than the
  *    track, an output folder that cannot be created, a non-empty output,
  *    a track that fails the check: one line naming field and track or the
@@ -504,6 +505,50 @@ static void test_cd_release(void **state)
     cJSON_Delete(m);
 }
 
+/* A crossfade: in the continuous file the second track starts inside the
+ * first one's fade-out and the overlap is the exact sum of both. */
+static void test_crossfade(void **state)
+{
+    (void)state;
+    char out[4096], err[8192];
+    make_sources();
+    write_text("xf.json", "{\"title\":\"X\",\"artist\":\"B\",\"tracks\":["
+                          "{\"file\":\"src/b.wav\",\"title\":\"Out\",\"fade_out_s\":0.3,\"gain_db\":0},"
+                          "{\"file\":\"src/c.wav\",\"title\":\"In\",\"crossfade_s\":0.2,\"fade_in_s\":0.2,"
+                          "\"fade_curve\":\"linear\",\"gain_db\":0}]}");
+    int rc = run("release $D/xf.json -o $D/xf --continuous", out, sizeof out, err, sizeof err);
+    if (rc != 0 && rc != 1) fail_msg("exit %d: %s", rc, err);
+    if (rc == 1) assert_int_equal(run("release $D/xf.json -o $D/xf --continuous --force", out, sizeof out, err, sizeof err), 0);
+    cJSON *m = manifest_of("xf");
+    const cJSON *tr = cJSON_GetObjectItem(m, "tracks");
+    const long fa = (long)num(cJSON_GetArrayItem(tr, 0), "duration_frames");
+    const long fb = (long)num(cJSON_GetArrayItem(tr, 1), "duration_frames");
+    const long sb = (long)num(cJSON_GetArrayItem(tr, 1), "start_frame");
+    assert_int_equal(fa, 3 * FS / 2);
+    assert_int_equal(sb, fa - FS / 5); /* 0.2 s = 8820 frames of overlap */
+    assert_near(num(cJSON_GetArrayItem(tr, 1), "crossfade_s"), 0.2, 1e-9);
+    int *album, *a, *b;
+    SF_INFO ai, xi;
+    assert_int_equal(read_ints("xf/album-continuous.wav", &album, &ai), sb + fb);
+    read_ints("xf/01 - Out.wav", &a, &xi);
+    read_ints("xf/02 - In.wav", &b, &xi);
+    for (long k = 0; k < sb + fb; k++)
+        for (int c = 0; c < 2; c++) {
+            long va = k < fa ? a[2 * k + c] : 0, vb = k >= sb ? b[2 * (k - sb) + c] : 0;
+            if ((long)album[2 * k + c] != va + vb) fail_msg("frame %ld: %d != %ld + %ld", k, album[2 * k + c], va, vb);
+        }
+    free(album);
+    free(a);
+    free(b);
+    char *cue = slurp("xf/album-continuous.cue");
+    cue_track ct[3];
+    assert_int_equal(parse_cue(cue, ct, 3), 2);
+    free(cue);
+    assert_int_equal(ct[1].index00, -1);
+    assert_int_equal(ct[1].index01, (long)mm_cd_frames((uint64_t)sb, FS));
+    cJSON_Delete(m);
+}
+
 /* Each bad input: its exit code, a line naming `what`, and no release. */
 static void bad(const char *json, const char *args, int want_rc, const char *what, const char *what2)
 {
@@ -582,6 +627,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flac_release),
         cmocka_unit_test(test_cd_release),
+        cmocka_unit_test(test_crossfade),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, setup, cliutil_teardown);
