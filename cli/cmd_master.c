@@ -36,7 +36,7 @@
 #define PROBE_MARGIN_DB 1.0
 
 /* The probe pass: returns 0, or -1 after printing the error. */
-static int probe_pass(mm_master_chain *chain, const char *mix, int nch, size_t latency, float **zero, int quiet,
+static int probe_pass(mm_master_chain *chain, const char *mix, size_t latency, float **zero, int quiet,
                       double *gain, double *slope);
 
 static const char usage[] =
@@ -241,7 +241,7 @@ static int feed_render(void *ctx, const float *const planar[], size_t frames)
 }
 
 /* Feed `frames` frames of silence through fn (flushing the chain). */
-static int feed_zeros(cli_block_fn fn, void *ctx, int nch, size_t frames, float **zero)
+static int feed_zeros(cli_block_fn fn, void *ctx, size_t frames, float **zero)
 {
     while (frames) {
         size_t k = frames < BLOCK ? frames : BLOCK;
@@ -249,7 +249,6 @@ static int feed_zeros(cli_block_fn fn, void *ctx, int nch, size_t frames, float 
         if (st != MM_OK) return st;
         frames -= k;
     }
-    (void)nch;
     return MM_OK;
 }
 
@@ -278,7 +277,7 @@ static char *temp_next_to(const char *path, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------------- */
 
-static int probe_pass(mm_master_chain *chain, const char *mix, int nch, size_t latency, float **zero, int quiet,
+static int probe_pass(mm_master_chain *chain, const char *mix, size_t latency, float **zero, int quiet,
                       double *gain, double *slope)
 {
     char err[CLI_ERRLEN];
@@ -291,7 +290,7 @@ static int probe_pass(mm_master_chain *chain, const char *mix, int nch, size_t l
         return -1;
     }
     cli_audio_close(&in);
-    feed_zeros(feed_probe, chain, nch, latency, zero);
+    feed_zeros(feed_probe, chain, latency, zero);
     if (mm_master_chain_probe_gain(chain, gain, slope) == MM_ERR_NO_VALUE && !quiet)
         fprintf(stderr, "mixmaster: %s: warning: the target loudness is out of reach under the ceiling\n", mix);
     return 0;
@@ -570,8 +569,15 @@ int cli_cmd_master(int argc, char **argv)
         goto done;
     }
     if (of.lossy) plan.dither = MM_MASTER_DITHER_NONE;
+    /* no length limit: a WAV past 4 GiB of data is written as RF64 (the
+     * extension stays, as other tools do for long recordings) */
+    if ((of.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV &&
+        (double)mix.frames * mix.channels * (plan.bits / 8) > 4294967295.0 - 65536.0) {
+        of.format = (of.format & ~SF_FORMAT_TYPEMASK) | SF_FORMAT_RF64;
+        of.container = "RF64";
+    }
 
-    /* 2. probe */
+    /* 2. the chain, and whether the limiter needs a probe first */
     const int nch = mix.channels;
     const double fs = mix.sample_rate;
     chain = mm_master_chain_create(&plan, fs, nch, &st);
@@ -606,9 +612,9 @@ int cli_cmd_master(int argc, char **argv)
     /* "clipped" in the master's figures means at the ceiling: a run of two
      * samples within 0.01 dB of it would be a hard clip */
     ac.clip_threshold_dbfs = plan.ceiling_dbtp - 0.01;
-    /* what nobody will see is not measured: with -q and no report only the
+    /* what nobody will see is not measured: with -q and no reports only the
      * loudness of the master is needed (to confirm the target) */
-    if (o.quiet && !o.report) {
+    if (o.quiet && !o.report && !o.report_dir) {
         mm_loudness_config lc = mm_loudness_config_default(fs, nch);
         lc.series_capacity = 0;
         after_meter = mm_loudness_create(&lc, &st);
@@ -630,7 +636,7 @@ int cli_cmd_master(int argc, char **argv)
         }
     }
     if (need_probe) {
-        if (probe_pass(chain, o.mix, nch, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
+        if (probe_pass(chain, o.mix, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
         probed = 1;
         passes++;
     }
@@ -682,7 +688,7 @@ int cli_cmd_master(int argc, char **argv)
             goto done;
         }
         cli_audio_close(&in);
-        if (feed_zeros(feed_render, &r, nch, latency, zero) != MM_OK || sf_error(sf) != SF_ERR_NO_ERROR) {
+        if (feed_zeros(feed_render, &r, latency, zero) != MM_OK || sf_error(sf) != SF_ERR_NO_ERROR) {
             fprintf(stderr, "mixmaster: %s: cannot write: %s\n", o.out, sf_strerror(sf));
             goto done;
         }
@@ -698,7 +704,7 @@ int cli_cmd_master(int argc, char **argv)
         sf = NULL;
         if (!probed) {
             /* the limiter (or the estimate) missed: measure it properly */
-            if (probe_pass(chain, o.mix, nch, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
+            if (probe_pass(chain, o.mix, latency, zero, o.quiet, &gain, &slope) != 0) goto done;
             probed = 1;
             passes++;
         } else {

@@ -137,6 +137,11 @@ char *mm_master_plan_to_json(const mm_master_plan *p, int *err)
     cJSON_AddNumberToObject(out, "bits", p->bits);
     cJSON_AddBoolToObject(out, "float", p->bits == 32);
     cJSON_AddStringToObject(out, "dither", dither_name(p->dither));
+    cJSON_AddStringToObject(out, "dither_reason",
+                            p->bits == 32                         ? "float output keeps every bit: no dither"
+                            : p->dither == MM_MASTER_DITHER_NONE  ? "lossy codec output: the encoder takes float"
+                            : p->dither == MM_MASTER_DITHER_SHAPED ? "16-bit output: TPDF, noise-shaped away from 1-5 kHz"
+                                                                   : "24-bit output: TPDF");
 
     char *txt = cJSON_Print(root);
     cJSON_Delete(root);
@@ -419,6 +424,12 @@ char *mm_master_report_json(const mm_master_result *r, const char *tool, int *er
     if (r->output_encoding) cJSON_AddStringToObject(out, "encoding", r->output_encoding);
     cJSON_AddNumberToObject(out, "bits", p->bits);
     cJSON_AddStringToObject(out, "dither", dither_name(p->dither));
+    /* "after" describes the samples handed to the writer: exact for PCM and
+     * float, before the encoder for a lossy codec (decode to see its effect;
+     * mixmaster check measures codec round trips) */
+    int lossy = r->output_encoding && (!strcmp(r->output_encoding, "VORBIS") || !strcmp(r->output_encoding, "OPUS") ||
+                                       !strcmp(r->output_encoding, "MP3"));
+    cJSON_AddBoolToObject(out, "after_measured_before_encoder", lossy);
     cJSON_AddNumberToObject(out, "sample_rate_hz", r->after->sample_rate);
     cJSON_AddNumberToObject(out, "frames", (double)r->after->frames);
 

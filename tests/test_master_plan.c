@@ -156,6 +156,20 @@ static void test_width_and_low_end(void **state)
     for (int b = 0; b < MM_MASTER_BANDS; b++) assert_near(r.band[b].side_gain_db, 0.0, 0.0);
 }
 
+/* A mix band 60 dB under its loudest is noise floor: no EQ there, and it
+ * does not pull its neighbours through the smoothing. */
+static void test_noise_floor(void **state)
+{
+    (void)state;
+    mm_analysis mix = make(pink, -20, -6, -12), ref = make(pink, -20, -6, -12);
+    mix.mid_band_db[25] = M(-100.0); /* 8 kHz: 70 dB under the other bands */
+    mm_master_plan p;
+    mm_master_decide(&p, &mix, &ref, "ref", NULL, NULL);
+    assert_true(p.band[25].mid_diff_db.value > 60.0); /* the trigger is still reported */
+    assert_near(p.band[25].mid_gain_db, 0.0, 0.0);
+    assert_true(fabs(p.band[24].mid_gain_db) < 0.1 && fabs(p.band[26].mid_gain_db) < 0.1);
+}
+
 static void test_compressor_trigger(void **state)
 {
     (void)state;
@@ -318,7 +332,7 @@ static void test_json_strict(void **state)
     e = edited(doc, "\"ratio\":\t1", "\"ratio\":\t\"two\"");
     expect_error(e, "compressor.ratio");
     free(e);
-    e = edited(doc, "\"ceiling_dbtp\":\t-1", "\"ceiling_dbtp\":\t3");
+    e = edited(doc, "\"ceiling_dbtp\":\t-2", "\"ceiling_dbtp\":\t3");
     expect_error(e, "ceiling.ceiling_dbtp");
     free(e);
     e = edited(doc, "\"mid_gain_db\"", "\"mid_gain\"");
@@ -344,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_tilt),
         cmocka_unit_test(test_range_amount_smoothing),
         cmocka_unit_test(test_width_and_low_end),
+        cmocka_unit_test(test_noise_floor),
         cmocka_unit_test(test_compressor_trigger),
         cmocka_unit_test(test_ceiling_and_output),
         cmocka_unit_test(test_bad_input),

@@ -8,16 +8,19 @@
  *      with mm_master_analyze_config() so loud sections weigh more);
  *   2. mm_master_options o = mm_master_options_default();  o.amount = 0.8;
  *      mm_master_plan plan;
- *      mm_master_decide(&plan, &mix, &ref, NULL, &o);        (or NULL, preset)
+ *      mm_master_decide(&plan, &mix, &ref, "ref.wav", NULL, &o);   (or NULL, NULL, preset)
  *   3. mm_master_chain *ch = mm_master_chain_create(&plan, fs, channels, &err);
- *      probe pass:  mm_master_chain_probe(ch, in, frames) over the whole mix,
- *                   then mm_master_chain_probe_gain(ch, &gain_db);
+ *      probe pass:  mm_master_chain_probe(ch, in, frames) over the whole mix
+ *                   and latency frames of zeros, then
+ *                   mm_master_chain_probe_gain(ch, &gain_db, &slope);
+ *                   (when neither limiter nor compressor will work, skip it:
+ *                   gain_db = plan.gain_db - mm_master_plan_eq_loudness_db(&plan))
  *      render pass: mm_master_chain_reset(ch); mm_master_chain_set_gain_db(ch, gain_db);
  *                   mm_master_chain_process(ch, out, in, frames) over the mix,
  *                   then latency frames of zeros: output frame n of the chain
  *                   is input frame n - mm_master_chain_latency(ch).
  *   4. measure the output; if its loudness misses the target, correct the
- *      gain by the miss and render again (the limiter makes loudness a
+ *      gain by miss / slope and render again (the limiter makes loudness a
  *      non-linear function of the gain, so the probe is an estimate).
  *
  * The chain: mid/side linear-phase match EQ (with the width change and the
