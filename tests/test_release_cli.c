@@ -6,7 +6,8 @@
  *    matched to the gaps and to the delivered lengths, to the CD frame; the
  *    continuous file equal, sample for sample, to the tracks at their
  *    places with silent gaps; fades that start and end on the requested
- *    frames with no step; the album timeline in the HTML report;
+ *    frames with no step; the album timeline in the HTML report, loaded in
+ *    headless Chromium with both figures;
  *  - CD delivery (WAV, 16 bit): sectors of 588 frames, the 2 s pregap, the
  *    album gains of `mixmaster album`, RIFF INFO and bext read back, the
  *    pre-delivery check passed on corpus songs;
@@ -201,6 +202,39 @@ static const char *flac_tag(const FLAC__StreamMetadata *tags, const char *name, 
         }
     }
     return NULL;
+}
+
+/* Load DIR/index.html in headless Chromium through a harness page (as
+ * test_report.c does); returns "images=N broken=M [...]" and the page text. */
+static char *chromium_load(const char *rel_dir)
+{
+    char harness[600], cmd[4000], out[600];
+    path_of(harness, sizeof harness, "harness.html");
+    FILE *f = fopen(harness, "w");
+    assert_non_null(f);
+    fprintf(f, "<!DOCTYPE html><html><body><pre id=\"result\">pending</pre>\n"
+               "<iframe id=\"f\" src=\"%s/index.html\" style=\"width:1200px;height:900px\"></iframe>\n"
+               "<script>\n"
+               "document.getElementById('f').onload = function () {\n"
+               "  var d = this.contentDocument, im = d.images, broken = 0, bad = [];\n"
+               "  for (var i = 0; i < im.length; i++)\n"
+               "    if (!(im[i].complete && im[i].naturalWidth > 0)) { broken++; bad.push(im[i].getAttribute('src')); }\n"
+               "  document.getElementById('result').textContent =\n"
+               "    'images=' + im.length + ' broken=' + broken + ' [' + bad.join(',') + ']\\n' + d.body.innerText;\n"
+               "};\n</script></body></html>\n", rel_dir);
+    fclose(f);
+    path_of(out, sizeof out, "dom.txt");
+    snprintf(cmd, sizeof cmd,
+             "chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+             "--disable-background-networking --disable-component-update --disable-sync "
+             "--user-data-dir='%s/chromium-profile' --allow-file-access-from-files --virtual-time-budget=15000 "
+             "--dump-dom 'file://%s' > '%s' 2>/dev/null",
+             dir, harness, out);
+    int st = system(cmd);
+    assert_int_equal(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+    char *text = slurp("dom.txt");
+    assert_non_null(text);
+    return text;
 }
 
 static const char *const flac_release =
@@ -417,6 +451,22 @@ static void test_flac_release(void **state)
         assert_true(exists("report/release-timeline.png") || exists("report/release-timeline.svg"));
     }
     free(html);
+    if (system("command -v chromium >/dev/null 2>&1") == 0 && system("command -v gnuplot >/dev/null 2>&1") == 0) {
+        /* the page as a browser shows it: both figures load, the numbers are there */
+        char *t = chromium_load("report");
+        int ni = -1, nb = -1;
+        const char *ip = strstr(t, "images=");
+        assert_non_null(ip);
+        sscanf(ip, "images=%d broken=%d", &ni, &nb);
+        assert_int_equal(ni, 2);
+        assert_int_equal(nb, 0);
+        assert_non_null(strstr(t, "GBAYE0601498"));
+        assert_non_null(strstr(t, "02 - Beta.flac"));
+        assert_non_null(strstr(t, "album time"));
+        free(t);
+    } else {
+        print_message("chromium or gnuplot not found: the page was not loaded in a browser (make deps)\n");
+    }
     cJSON_Delete(m);
 }
 
