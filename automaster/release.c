@@ -127,8 +127,10 @@ double mm_fade_gain(mm_fade_curve c, double x)
     if (!(x > 0.0)) return 0.0;
     if (x >= 1.0) return 1.0;
     switch (c) {
-    case MM_FADE_EQUAL_POWER: return sin(0.5 * pi * x);
-    case MM_FADE_S_CURVE: return 0.5 - 0.5 * cos(pi * x);
+    case MM_FADE_EQUAL_POWER:
+        return sin(0.5 * pi * x);
+    case MM_FADE_S_CURVE:
+        return 0.5 - 0.5 * cos(pi * x);
     case MM_FADE_LOG: {
         /* 60 dB of range (the level falls 20 dB per third of the fade), the
          * floor 10^-3 subtracted so that the fade reaches true silence */
@@ -136,7 +138,8 @@ double mm_fade_gain(mm_fade_curve c, double x)
         return (pow(10.0, 3.0 * (x - 1.0)) - floor_) / (1.0 - floor_);
     }
     case MM_FADE_LINEAR:
-    default: return x;
+    default:
+        return x;
     }
 }
 
@@ -157,7 +160,8 @@ void mm_release_fade_apply(float *const ch[], int channels, size_t n, uint64_t p
         uint64_t k = pos + i;
         if (k >= in && k < out_start && k < frames) continue; /* full gain */
         float g = (float)mm_fade_gain_at(c, k, frames, in, out);
-        for (int ci = 0; ci < channels; ci++) ch[ci][i] *= g;
+        for (int ci = 0; ci < channels; ci++)
+            ch[ci][i] *= g;
     }
 }
 
@@ -189,8 +193,10 @@ void mm_release_error_set(mm_release_error *e, size_t track, const char *field, 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (track) snprintf(e->message, sizeof e->message, "track %zu, %s: %s", track, e->field, msg);
-    else snprintf(e->message, sizeof e->message, "%s: %s", e->field, msg);
+    if (track)
+        snprintf(e->message, sizeof e->message, "track %zu, %s: %s", track, e->field, msg);
+    else
+        snprintf(e->message, sizeof e->message, "%s: %s", e->field, msg);
 }
 
 static int text_ok(const char *s)
@@ -202,7 +208,10 @@ static int text_ok(const char *s)
 }
 
 /* A time field: finite and non-negative (NaN allowed where `nan_ok`). */
-static int time_bad(double v, int nan_ok) { return nan_ok && isnan(v) ? 0 : !(isfinite(v) && v >= 0.0); }
+static int time_bad(double v, int nan_ok)
+{
+    return nan_ok && isnan(v) ? 0 : !(isfinite(v) && v >= 0.0);
+}
 
 int mm_release_validate(const mm_release *r, mm_release_error *err)
 {
@@ -229,7 +238,8 @@ int mm_release_validate(const mm_release *r, mm_release_error *err)
         return MM_ERR_INVALID_ARG;
     }
     if (r->count == 0 || r->count > MM_RELEASE_MAX_TRACKS) {
-        mm_release_error_set(err, 0, "tracks", "a release has 1 to %d tracks, not %zu", MM_RELEASE_MAX_TRACKS, r->count);
+        mm_release_error_set(err, 0, "tracks", "a release has 1 to %d tracks, not %zu", MM_RELEASE_MAX_TRACKS,
+                             r->count);
         return MM_ERR_INVALID_ARG;
     }
     for (size_t i = 0; i < r->count; i++) {
@@ -253,9 +263,10 @@ int mm_release_validate(const mm_release *r, mm_release_error *err)
             mm_release_error_set(err, tn, FIELD("isrc"), "'%s' is not an ISRC: %s", t->isrc, why);
             return MM_ERR_INVALID_ARG;
         }
-        if (time_bad(t->gap_before_s, 1) || (!isnan(t->gap_before_s) && t->gap_before_s > MM_RELEASE_MAX_GAP_S)) {
-            mm_release_error_set(err, tn, FIELD("gap_before_s"), "%g s is not a gap (0 to %g s)", t->gap_before_s,
-                                 MM_RELEASE_MAX_GAP_S);
+        if (time_bad(t->gap_before_s, 1) ||
+            (!isnan(t->gap_before_s) && t->gap_before_s > MM_RELEASE_MAX_GAP_S)) {
+            mm_release_error_set(err, tn, FIELD("gap_before_s"), "%g s is not a gap (0 to %g s)",
+                                 t->gap_before_s, MM_RELEASE_MAX_GAP_S);
             return MM_ERR_INVALID_ARG;
         }
         if (t->trim == MM_TRIM_SECONDS && (time_bad(t->trim_start_s, 0) || time_bad(t->trim_end_s, 0))) {
@@ -263,11 +274,13 @@ int mm_release_validate(const mm_release *r, mm_release_error *err)
             return MM_ERR_INVALID_ARG;
         }
         if (time_bad(t->fade_in_s, 0)) {
-            mm_release_error_set(err, tn, FIELD("fade_in_s"), "%g s: must be finite and non-negative", t->fade_in_s);
+            mm_release_error_set(err, tn, FIELD("fade_in_s"), "%g s: must be finite and non-negative",
+                                 t->fade_in_s);
             return MM_ERR_INVALID_ARG;
         }
         if (time_bad(t->fade_out_s, 0)) {
-            mm_release_error_set(err, tn, FIELD("fade_out_s"), "%g s: must be finite and non-negative", t->fade_out_s);
+            mm_release_error_set(err, tn, FIELD("fade_out_s"), "%g s: must be finite and non-negative",
+                                 t->fade_out_s);
             return MM_ERR_INVALID_ARG;
         }
         if ((unsigned)t->fade_curve >= MM_FADE_CURVE_COUNT) {
@@ -275,22 +288,26 @@ int mm_release_validate(const mm_release *r, mm_release_error *err)
             return MM_ERR_INVALID_ARG;
         }
         if (time_bad(t->crossfade_s, 0)) {
-            mm_release_error_set(err, tn, FIELD("crossfade_s"), "%g s: must be finite and non-negative", t->crossfade_s);
+            mm_release_error_set(err, tn, FIELD("crossfade_s"), "%g s: must be finite and non-negative",
+                                 t->crossfade_s);
             return MM_ERR_INVALID_ARG;
         }
         if (t->crossfade_s > 0.0) {
             if (i == 0) {
-                mm_release_error_set(err, tn, FIELD("crossfade_s"), "the first track has nothing to cross-fade with");
+                mm_release_error_set(err, tn, FIELD("crossfade_s"),
+                                     "the first track has nothing to cross-fade with");
                 return MM_ERR_INVALID_ARG;
             }
             if (!isnan(t->gap_before_s) && t->gap_before_s > 0.0) {
-                mm_release_error_set(err, tn, FIELD("crossfade_s"), "a track cross-fades or follows a gap, not both");
+                mm_release_error_set(err, tn, FIELD("crossfade_s"),
+                                     "a track cross-fades or follows a gap, not both");
                 return MM_ERR_INVALID_ARG;
             }
             if (t->crossfade_s > t->fade_in_s || t->crossfade_s > r->tracks[i - 1].fade_out_s) {
-                mm_release_error_set(err, tn, FIELD("crossfade_s"),
-                                     "%g s is longer than this track's fade_in_s (%g s) or the previous fade_out_s (%g s)",
-                                     t->crossfade_s, t->fade_in_s, r->tracks[i - 1].fade_out_s);
+                mm_release_error_set(
+                    err, tn, FIELD("crossfade_s"),
+                    "%g s is longer than this track's fade_in_s (%g s) or the previous fade_out_s (%g s)",
+                    t->crossfade_s, t->fade_in_s, r->tracks[i - 1].fade_out_s);
                 return MM_ERR_INVALID_ARG;
             }
         }
@@ -298,8 +315,10 @@ int mm_release_validate(const mm_release *r, mm_release_error *err)
             mm_release_error_set(err, tn, FIELD("gain_db"), "%g dB is outside -40..40 dB", t->gain_db);
             return MM_ERR_INVALID_ARG;
         }
-        if (!isnan(t->target_lufs) && !(isfinite(t->target_lufs) && t->target_lufs >= -70.0 && t->target_lufs <= 0.0)) {
-            mm_release_error_set(err, tn, FIELD("target_lufs"), "%g LUFS is outside -70..0 LUFS", t->target_lufs);
+        if (!isnan(t->target_lufs) &&
+            !(isfinite(t->target_lufs) && t->target_lufs >= -70.0 && t->target_lufs <= 0.0)) {
+            mm_release_error_set(err, tn, FIELD("target_lufs"), "%g LUFS is outside -70..0 LUFS",
+                                 t->target_lufs);
             return MM_ERR_INVALID_ARG;
         }
         if (!isnan(t->gain_db) && !isnan(t->target_lufs)) {
@@ -325,7 +344,8 @@ int mm_release_plan(const mm_release_plan_config *cfg, const mm_release *r, cons
                     mm_release_error *err)
 {
     char f[64];
-    if (!cfg || !r || !source_frames || !plans || !(cfg->sample_rate >= 1000.0 && cfg->sample_rate <= 768000.0))
+    if (!cfg || !r || !source_frames || !plans ||
+        !(cfg->sample_rate >= 1000.0 && cfg->sample_rate <= 768000.0))
         return MM_ERR_INVALID_ARG;
     const double fs = cfg->sample_rate;
     if (cfg->cd_align && fs != MM_CD_SAMPLE_RATE) {
@@ -347,7 +367,8 @@ int mm_release_plan(const mm_release_plan_config *cfg, const mm_release *r, cons
             uint64_t a0 = audible[2 * i], a1 = audible[2 * i + 1];
             if (a1 <= a0 || a1 > p->source_frames) {
                 mm_release_error_set(err, tn, (snprintf(f, sizeof f, "tracks[%zu].trim", i), f),
-                                     "\"auto\" found no audio above %g dBFS in %s", MM_RELEASE_AUTO_TRIM_DBFS, t->file);
+                                     "\"auto\" found no audio above %g dBFS in %s", MM_RELEASE_AUTO_TRIM_DBFS,
+                                     t->file);
                 return MM_ERR_INVALID_ARG;
             }
             p->trim_start = a0;
@@ -355,8 +376,8 @@ int mm_release_plan(const mm_release_plan_config *cfg, const mm_release *r, cons
         }
         if (p->trim_start + p->trim_end >= p->source_frames) {
             mm_release_error_set(err, tn, (snprintf(f, sizeof f, "tracks[%zu].trim", i), f),
-                                 "cuts %.3f s from a track of %.3f s: nothing would be left", (double)(p->trim_start + p->trim_end) / fs,
-                                 (double)p->source_frames / fs);
+                                 "cuts %.3f s from a track of %.3f s: nothing would be left",
+                                 (double)(p->trim_start + p->trim_end) / fs, (double)p->source_frames / fs);
             return MM_ERR_INVALID_ARG;
         }
         p->audio_frames = p->source_frames - p->trim_start - p->trim_end;
@@ -364,26 +385,29 @@ int mm_release_plan(const mm_release_plan_config *cfg, const mm_release *r, cons
         p->fade_out = to_frames(t->fade_out_s, fs, 1);
         if (p->fade_in > p->audio_frames) {
             mm_release_error_set(err, tn, (snprintf(f, sizeof f, "tracks[%zu].fade_in_s", i), f),
-                                 "%g s is longer than the track (%.3f s after trimming)", t->fade_in_s, (double)p->audio_frames / fs);
+                                 "%g s is longer than the track (%.3f s after trimming)", t->fade_in_s,
+                                 (double)p->audio_frames / fs);
             return MM_ERR_INVALID_ARG;
         }
         if (p->fade_out > p->audio_frames) {
             mm_release_error_set(err, tn, (snprintf(f, sizeof f, "tracks[%zu].fade_out_s", i), f),
-                                 "%g s is longer than the track (%.3f s after trimming)", t->fade_out_s, (double)p->audio_frames / fs);
+                                 "%g s is longer than the track (%.3f s after trimming)", t->fade_out_s,
+                                 (double)p->audio_frames / fs);
             return MM_ERR_INVALID_ARG;
         }
         if (p->fade_in + p->fade_out > p->audio_frames) {
-            mm_release_error_set(err, tn, (snprintf(f, sizeof f, "tracks[%zu].fade_out_s", i), f),
-                                 "fade_in_s + fade_out_s = %g s is longer than the track (%.3f s after trimming)",
-                                 t->fade_in_s + t->fade_out_s, (double)p->audio_frames / fs);
+            mm_release_error_set(
+                err, tn, (snprintf(f, sizeof f, "tracks[%zu].fade_out_s", i), f),
+                "fade_in_s + fade_out_s = %g s is longer than the track (%.3f s after trimming)",
+                t->fade_in_s + t->fade_out_s, (double)p->audio_frames / fs);
             return MM_ERR_INVALID_ARG;
         }
         p->pad_frames = (unit - p->audio_frames % unit) % unit;
         p->frames = p->audio_frames + p->pad_frames;
         double gap_s = !isnan(t->gap_before_s) ? t->gap_before_s
-                       : i == 0               ? (cfg->cd_align ? MM_RELEASE_DEFAULT_FIRST_GAP_S : 0.0)
-                       : t->crossfade_s > 0.0 ? 0.0
-                                              : MM_RELEASE_DEFAULT_GAP_S;
+                       : i == 0                ? (cfg->cd_align ? MM_RELEASE_DEFAULT_FIRST_GAP_S : 0.0)
+                       : t->crossfade_s > 0.0  ? 0.0
+                                               : MM_RELEASE_DEFAULT_GAP_S;
         p->gap_before = to_frames(gap_s, fs, unit);
         if (t->crossfade_s > 0.0) {
             p->overlap = to_frames(t->crossfade_s, fs, unit);
@@ -426,7 +450,8 @@ void mm_cd_time(uint64_t cd_frames, char out[32])
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static void put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+static void
+put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -439,7 +464,8 @@ static void put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
 static void put_quoted(char *buf, size_t cap, size_t *len, const char *key, const char *s, const char *indent)
 {
     put(buf, cap, len, "%s%s \"", indent, key);
-    for (const char *p = s; *p; p++) put(buf, cap, len, "%c", *p == '"' ? '\'' : *p);
+    for (const char *p = s; *p; p++)
+        put(buf, cap, len, "%c", *p == '"' ? '\'' : *p);
     put(buf, cap, len, "\"\n");
 }
 

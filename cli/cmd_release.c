@@ -67,23 +67,23 @@ typedef struct opts {
 
 /* One track through the whole command. */
 typedef struct track {
-    char *path;                 /* resolved source path */
-    uint64_t frames;            /* source length */
-    uint64_t audible[2];        /* for trim "auto" */
+    char *path;          /* resolved source path */
+    uint64_t frames;     /* source length */
+    uint64_t audible[2]; /* for trim "auto" */
     mm_analyzer *src_an;
     mm_analysis src;
     double gain_db;
     double limiting_db;
-    double ceiling_dbtp;        /* of its limiter */
-    mm_analyzer *out_an;        /* measures what is written */
+    double ceiling_dbtp; /* of its limiter */
+    mm_analyzer *out_an; /* measures what is written */
     mm_analysis out;
-    mm_translation *trans;      /* playback translation of what is written */
+    mm_translation *trans; /* playback translation of what is written */
     mm_translation_result trans_res;
     mm_check_codec codecs[CLI_CODEC_COUNT];
     size_t codec_count;
     double excerpt_start_s, excerpt_s;
     mm_check_report check;
-    char file[300];             /* delivered name */
+    char file[300]; /* delivered name */
     char sha[65];
 } track;
 
@@ -108,12 +108,14 @@ static char *read_text(const char *path, char *err, size_t errlen)
         buf = b2;
         cap *= 2;
     }
-    if (!buf) snprintf(err, errlen, "too large or out of memory");
+    if (!buf)
+        snprintf(err, errlen, "too large or out of memory");
     else if (ferror(f)) {
         snprintf(err, errlen, "read error");
         free(buf);
         buf = NULL;
-    } else buf[n] = 0;
+    } else
+        buf[n] = 0;
     fclose(f);
     return buf;
 }
@@ -137,12 +139,13 @@ static void track_file_name(char *out, size_t n, size_t number, const char *titl
     size_t k = 0;
     for (const char *p = title; *p && k + 1 < sizeof t; p++) {
         unsigned char c = (unsigned char)*p;
-        t[k++] = (c == '/' || c == '\\' || c < 0x20 || c == ':' || c == '*' || c == '?' || c == '"' || c == '<' ||
-                  c == '>' || c == '|')
+        t[k++] = (c == '/' || c == '\\' || c < 0x20 || c == ':' || c == '*' || c == '?' || c == '"' ||
+                  c == '<' || c == '>' || c == '|')
                      ? '_'
                      : (char)c;
     }
-    while (k && (t[k - 1] == '.' || t[k - 1] == ' ')) k--;
+    while (k && (t[k - 1] == '.' || t[k - 1] == ' '))
+        k--;
     t[k] = 0;
     snprintf(out, n, "%02zu - %s.%s", number, k ? t : "track", ext);
 }
@@ -252,9 +255,9 @@ typedef struct render_ctx {
     mm_analyzer *an;
     mm_translation *trans;
     SNDFILE *sf;
-    uint64_t src_pos;   /* source frames seen */
-    uint64_t out_pos;   /* delivered frames written */
-    size_t skip;        /* limiter output frames still to drop (its latency) */
+    uint64_t src_pos; /* source frames seen */
+    uint64_t out_pos; /* delivered frames written */
+    size_t skip;      /* limiter output frames still to drop (its latency) */
     float *in[8], *o[8];
     float *inter;
     int32_t *ints;
@@ -269,15 +272,18 @@ static int emit(render_ctx *r, size_t off, size_t k)
 {
     if (!k) return MM_OK;
     float *p[8];
-    for (int c = 0; c < r->nch; c++) p[c] = r->o[c] + off;
+    for (int c = 0; c < r->nch; c++)
+        p[c] = r->o[c] + off;
     if (r->out_pos < r->p->audio_frames)
-        mm_release_fade_apply(p, r->nch, k, r->out_pos, r->curve, r->p->audio_frames, r->p->fade_in, r->p->fade_out);
+        mm_release_fade_apply(p, r->nch, k, r->out_pos, r->curve, r->p->audio_frames, r->p->fade_in,
+                              r->p->fade_out);
     mm_dither_process(r->dither, r->ints, (const float *const *)p, k);
     const int shift = 32 - r->bits;
     const float inv = (float)ldexp(1.0, -(r->bits - 1));
     for (size_t i = 0; i < k; i++) {
         int silent = 1;
-        for (int c = 0; c < r->nch; c++) silent &= p[c][i] == 0.0f;
+        for (int c = 0; c < r->nch; c++)
+            silent &= p[c][i] == 0.0f;
         for (int c = 0; c < r->nch; c++) {
             size_t j = i * (size_t)r->nch + (size_t)c;
             int32_t v = silent ? 0 : r->ints[j];
@@ -315,7 +321,8 @@ static int render_feed(void *ctx, const float *const planar[], size_t frames)
     if (b > a) {
         size_t off = (size_t)(a - r->src_pos), k = (size_t)(b - a);
         for (int c = 0; c < r->nch; c++)
-            for (size_t i = 0; i < k; i++) r->in[c][i] = planar[c][off + i] * r->gain;
+            for (size_t i = 0; i < k; i++)
+                r->in[c][i] = planar[c][off + i] * r->gain;
         st = limit_emit(r, k);
     }
     r->src_pos += frames;
@@ -328,7 +335,8 @@ static int render_finish(render_ctx *r)
     size_t left = mm_limiter_latency(r->lim);
     while (left) {
         size_t k = left < BLOCK ? left : BLOCK;
-        for (int c = 0; c < r->nch; c++) memset(r->in[c], 0, k * sizeof(float));
+        for (int c = 0; c < r->nch; c++)
+            memset(r->in[c], 0, k * sizeof(float));
         int st = limit_emit(r, k);
         if (st != MM_OK) return st;
         left -= k;
@@ -336,7 +344,8 @@ static int render_finish(render_ctx *r)
     while (r->out_pos < r->p->frames) {
         uint64_t rem = r->p->frames - r->out_pos;
         size_t k = rem < BLOCK ? (size_t)rem : BLOCK;
-        for (int c = 0; c < r->nch; c++) memset(r->o[c], 0, k * sizeof(float));
+        for (int c = 0; c < r->nch; c++)
+            memset(r->o[c], 0, k * sizeof(float));
         int st = emit(r, 0, k);
         if (st != MM_OK) return st;
     }
@@ -361,7 +370,8 @@ static int write_zeros(SNDFILE *out, int nch, uint64_t frames, int32_t *buf)
  * album positions; gaps are digital silence; where a track cross-fades
  * into the next, the two overlap and are summed (saturating). */
 static int write_continuous(const char *path, int format, const char *dir, const track *tr,
-                            const mm_release_track_plan *plans, size_t n, int nch, double fs, char *err, size_t errlen)
+                            const mm_release_track_plan *plans, size_t n, int nch, double fs, char *err,
+                            size_t errlen)
 {
     SF_INFO info = {0};
     info.samplerate = (int)fs;
@@ -415,7 +425,8 @@ static int write_continuous(const char *path, int format, const char *dir, const
                 goto io;
             }
             for (uint64_t q = wn; q < (uint64_t)got; q++)
-                memcpy(nh + (start + q - keep_from) * (uint64_t)nch, buf + q * (uint64_t)nch, (size_t)nch * sizeof *nh);
+                memcpy(nh + (start + q - keep_from) * (uint64_t)nch, buf + q * (uint64_t)nch,
+                       (size_t)nch * sizeof *nh);
         }
         sf_close(in);
         free(hold);
@@ -469,13 +480,16 @@ static void codec_round_trips(track *k, const char *path, int quiet)
     }
     size_t n = (size_t)(len * rate), got = 0;
     float *pl[2] = {NULL, NULL}, *ibuf = malloc((size_t)BLOCK * (size_t)ch * sizeof(float));
-    for (int c = 0; c < ch; c++) pl[c] = calloc(n ? n : 1, sizeof(float));
-    if (!ibuf || !pl[0] || (ch == 2 && !pl[1]) || sf_seek(in.sf, (sf_count_t)(start * rate), SEEK_SET) < 0) goto done;
+    for (int c = 0; c < ch; c++)
+        pl[c] = calloc(n ? n : 1, sizeof(float));
+    if (!ibuf || !pl[0] || (ch == 2 && !pl[1]) || sf_seek(in.sf, (sf_count_t)(start * rate), SEEK_SET) < 0)
+        goto done;
     while (got < n) {
         sf_count_t r = sf_readf_float(in.sf, ibuf, (sf_count_t)(n - got < BLOCK ? n - got : BLOCK));
         if (r <= 0) break;
         for (sf_count_t i = 0; i < r; i++)
-            for (int c = 0; c < ch; c++) pl[c][got + (size_t)i] = ibuf[i * ch + c];
+            for (int c = 0; c < ch; c++)
+                pl[c][got + (size_t)i] = ibuf[i * ch + c];
         got += (size_t)r;
     }
     mm_analyze_config cfg = mm_analyze_config_default(rate, ch);
@@ -488,8 +502,11 @@ static void codec_round_trips(track *k, const char *path, int quiet)
     mm_analyzer_destroy(an);
     for (int c = 0; c < CLI_CODEC_COUNT; c++) {
         cli_codec_result cr;
-        if (cli_codec_roundtrip((cli_codec)c, (const float *const *)pl, ch, n, rate, &cr, err, sizeof err) != 0) {
-            if (!quiet) fprintf(stderr, "mixmaster release: %s: %s round trip skipped: %s\n", k->file, cli_codec_name((cli_codec)c), err);
+        if (cli_codec_roundtrip((cli_codec)c, (const float *const *)pl, ch, n, rate, &cr, err, sizeof err) !=
+            0) {
+            if (!quiet)
+                fprintf(stderr, "mixmaster release: %s: %s round trip skipped: %s\n", k->file,
+                        cli_codec_name((cli_codec)c), err);
             continue;
         }
         mm_check_codec *cc = &k->codecs[k->codec_count++];
@@ -512,6 +529,170 @@ out:
 
 /* ---- the command ----------------------------------------------------------- */
 
+/* Everything the delivery of one track needs. */
+typedef struct deliver_ctx {
+    const mm_release *rel;
+    track *tr;
+    const mm_release_track_plan *plans;
+    const char *tmpdir, *ext;
+    const mm_preset *preset;
+    double fs, ceiling;
+    int nch, bits, flac, sf_format, quiet;
+    mm_dither *dither;
+    float *bufs;   /* 2 * nch blocks of BLOCK frames */
+    int32_t *ints; /* nch * BLOCK */
+    char date[16], time[16], year[16], total[24], tool[64];
+} deliver_ctx;
+
+/* Track i into the temporary folder: render (cut, gain, limiter, fades,
+ * pad, dither), tags, the measures and the check of what was written, its
+ * SHA-256. 0, or -1 after a line on stderr. */
+static int deliver_track(const deliver_ctx *d, size_t i)
+{
+    char err[CLI_ERRLEN], path[4096], tracknum[24];
+    int st;
+    SNDFILE *sf = NULL;
+    mm_limiter *lim = NULL;
+    const mm_release_track *t = &d->rel->tracks[i];
+    track *k = &d->tr[i];
+    track_file_name(k->file, sizeof k->file, i + 1, t->title, d->ext);
+    snprintf(path, sizeof path, "%s/%s", d->tmpdir, k->file);
+    mm_analyze_config ac = mm_analyze_config_default(d->fs, d->nch);
+    mm_translation_config tc = mm_translation_config_default(d->fs, d->nch);
+    if (d->nch <= 2 && !(k->trans = mm_translation_create(&tc, &st))) {
+        fprintf(stderr, "mixmaster release: %s\n", mm_strerror(st));
+        goto fail;
+    }
+    if (!(k->out_an = mm_analyzer_create(&ac, &st))) {
+        fprintf(stderr, "mixmaster release: %s\n", mm_strerror(st));
+        goto fail;
+    }
+    SF_INFO info = {0};
+    info.samplerate = (int)d->fs;
+    info.channels = d->nch;
+    info.format = d->sf_format;
+    if (!(sf = sf_open(path, SFM_WRITE, &info))) {
+        fprintf(stderr, "mixmaster release: %s: cannot write: %s\n", k->file, sf_strerror(NULL));
+        goto fail;
+    }
+    snprintf(tracknum, sizeof tracknum, "%zu", i + 1);
+    const char *artist = t->artist ? t->artist : d->rel->artist;
+    if (!d->flac) {
+        char comment[128] = "", desc[256], hist[128];
+        int cl = 0;
+        if (t->isrc[0]) cl = snprintf(comment, sizeof comment, "ISRC %s", t->isrc);
+        if (d->rel->upc[0])
+            snprintf(comment + cl, sizeof comment - (size_t)cl, "%sUPC/EAN %s", cl ? "; " : "", d->rel->upc);
+        snprintf(desc, sizeof desc, "%.90s - %.120s%s%s", artist, t->title, t->isrc[0] ? " - ISRC " : "",
+                 t->isrc);
+        snprintf(hist, sizeof hist, "A=PCM,F=%d,W=%d,M=%s,T=%s\r\n", (int)d->fs, d->bits,
+                 d->nch == 2   ? "stereo"
+                 : d->nch == 1 ? "mono"
+                               : "multichannel",
+                 d->tool);
+        cli_wav_tags wt = {t->title, artist, d->rel->title, d->year, d->rel->genre, tracknum, d->tool,
+                           comment,  desc,   "mixmaster",   d->date, d->time,       hist};
+        if (cli_wav_set_tags(sf, &wt, err, sizeof err) != 0) {
+            fprintf(stderr, "mixmaster release: %s: %s\n", k->file, err);
+            goto fail;
+        }
+    }
+    /* the ceiling: the album's, or the preset's stricter one for a
+     * track that will play louder than its threshold (Spotify: -2 dBTP
+     * above -14 LUFS), with 0.5 LU to spare for the measurement */
+    mm_limiter_config lc = mm_limiter_config_default(d->fs, d->nch);
+    lc.ceiling_dbtp = d->ceiling;
+    if (d->preset && k->src.integrated_lufs.reason == MM_REASON_NONE &&
+        k->src.integrated_lufs.value + k->gain_db > d->preset->loud_lufs - 0.5 &&
+        d->preset->loud_true_peak_dbtp < d->ceiling)
+        lc.ceiling_dbtp = d->preset->loud_true_peak_dbtp;
+    k->ceiling_dbtp = lc.ceiling_dbtp;
+    if (!(lim = mm_limiter_create(&lc, &st))) {
+        fprintf(stderr, "mixmaster release: %s\n", mm_strerror(st));
+        goto fail;
+    }
+    mm_dither_reset(d->dither);
+    render_ctx r;
+    memset(&r, 0, sizeof r);
+    r.p = &d->plans[i];
+    r.curve = t->fade_curve;
+    r.nch = d->nch;
+    r.bits = d->bits;
+    r.gain = (float)pow(10.0, k->gain_db / 20.0);
+    r.lim = lim;
+    r.dither = d->dither;
+    r.an = k->out_an;
+    r.trans = k->trans;
+    r.sf = sf;
+    r.skip = mm_limiter_latency(lim);
+    for (int c = 0; c < d->nch; c++) {
+        r.in[c] = d->bufs + (size_t)c * BLOCK;
+        r.o[c] = d->bufs + (size_t)(d->nch + c) * BLOCK;
+    }
+    r.ints = d->ints;
+    cli_audio in;
+    if (cli_audio_open(&in, k->path, err, sizeof err) != 0 ||
+        cli_audio_stream(&in, BLOCK, render_feed, &r, err, sizeof err) != 0 || render_finish(&r) != MM_OK) {
+        if (r.write_failed)
+            fprintf(stderr, "mixmaster release: %s: cannot write: %s\n", k->file, sf_strerror(sf));
+        else
+            fprintf(stderr, "mixmaster release: %s: %s\n", k->path, err);
+        cli_audio_close(&in);
+        goto fail;
+    }
+    cli_audio_close(&in);
+    k->limiting_db = mm_limiter_max_reduction_db(lim);
+    if (sf_close(sf) != 0) {
+        sf = NULL;
+        fprintf(stderr, "mixmaster release: %s: cannot finish writing\n", k->file);
+        goto fail;
+    }
+    sf = NULL;
+    if (d->flac) {
+        cli_tag tags[] = {{"TITLE", t->title},       {"ARTIST", artist},
+                          {"ALBUM", d->rel->title},  {"ALBUMARTIST", d->rel->artist},
+                          {"DATE", d->year},         {"GENRE", d->rel->genre},
+                          {"TRACKNUMBER", tracknum}, {"TRACKTOTAL", d->total},
+                          {"ISRC", t->isrc},         {"BARCODE", d->rel->upc},
+                          {"ENCODER", d->tool}};
+        if (cli_flac_set_tags(path, tags, sizeof tags / sizeof tags[0], err, sizeof err) != 0) {
+            fprintf(stderr, "mixmaster release: %s: %s\n", k->file, err);
+            goto fail;
+        }
+    }
+    mm_analyzer_finish(k->out_an, &k->out);
+    if (k->trans) mm_translation_finish(k->trans, &k->out, &k->trans_res);
+    codec_round_trips(k, path, d->quiet);
+    /* the pre-delivery gate: the rules of check --stage master on the
+     * same measures check takes (analysis, playback translation, codec
+     * round trips) of what was written */
+    mm_check_config cc;
+    mm_check_config_default(&cc, MM_STAGE_MASTER, d->preset);
+    mm_check_inputs ci;
+    memset(&ci, 0, sizeof ci);
+    ci.analysis = &k->out;
+    ci.translation = k->trans ? &k->trans_res : NULL;
+    ci.codecs = k->codec_count ? k->codecs : NULL;
+    ci.codec_count = k->codec_count;
+    ci.codec_excerpt_start_s = k->excerpt_start_s;
+    ci.codec_excerpt_s = k->excerpt_s;
+    ci.bit_depth = d->bits;
+    if (mm_check_run(&cc, &ci, &k->check) != MM_OK) {
+        fprintf(stderr, "mixmaster release: %s: the check could not run\n", k->file);
+        goto fail;
+    }
+    if (cli_sha256_file(path, k->sha, err, sizeof err) != 0) {
+        fprintf(stderr, "mixmaster release: %s: %s\n", k->file, err);
+        goto fail;
+    }
+    mm_limiter_destroy(lim);
+    return 0;
+fail:
+    if (sf) sf_close(sf);
+    mm_limiter_destroy(lim);
+    return -1;
+}
+
 static int write_text_file(const char *path, const char *text, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "wb");
@@ -526,7 +707,10 @@ static int write_text_file(const char *path, const char *text, char *err, size_t
     return bad ? -1 : 0;
 }
 
-static double mval(mm_measure m) { return m.reason == MM_REASON_NONE ? m.value : NAN; }
+static double mval(mm_measure m)
+{
+    return m.reason == MM_REASON_NONE ? m.value : NAN;
+}
 
 int cli_cmd_release(int argc, char **argv)
 {
@@ -542,17 +726,16 @@ int cli_cmd_release(int argc, char **argv)
     mm_album_input *ins = NULL;
     mm_album_track *atr = NULL;
     mm_release_delivered *dv = NULL;
-    mm_limiter *lim = NULL;
     mm_dither *dither = NULL;
     float *bufs = NULL;
     int32_t *ints = NULL;
     cli_release_track_view *views = NULL;
-    SNDFILE *sf = NULL;
     int st;
 
     const mm_preset *preset = NULL;
     if (o.preset && !(preset = mm_preset_find(o.preset))) {
-        fprintf(stderr, "mixmaster release: unknown preset '%s' (see mixmaster check --list-presets)\n", o.preset);
+        fprintf(stderr, "mixmaster release: unknown preset '%s' (see mixmaster check --list-presets)\n",
+                o.preset);
         return CLI_EXIT_USAGE;
     }
     const int cd = preset && !strcmp(preset->name, "cd");
@@ -568,7 +751,8 @@ int cli_cmd_release(int argc, char **argv)
     mm_release_error re;
     memset(&re, 0, sizeof re);
     if ((st = mm_release_parse_json(text, &rel, &re)) != MM_OK) {
-        fprintf(stderr, "mixmaster release: %s: %s\n", o.json, st == MM_ERR_NOMEM ? "out of memory" : re.message);
+        fprintf(stderr, "mixmaster release: %s: %s\n", o.json,
+                st == MM_ERR_NOMEM ? "out of memory" : re.message);
         goto done;
     }
     const size_t n = rel->count;
@@ -576,11 +760,14 @@ int cli_cmd_release(int argc, char **argv)
     /* 2. the output folder: must not exist, or be empty */
     int ds = cli_dir_state(o.out);
     if (ds < 0) {
-        fprintf(stderr, "mixmaster release: %s: cannot create the release folder there: %s\n", o.out, strerror(errno));
+        fprintf(stderr, "mixmaster release: %s: cannot create the release folder there: %s\n", o.out,
+                strerror(errno));
         goto done;
     }
     if (ds == 2) {
-        fprintf(stderr, "mixmaster release: %s: already exists and is not an empty folder (the release goes into a new one)\n",
+        fprintf(stderr,
+                "mixmaster release: %s: already exists and is not an empty folder (the release goes into a "
+                "new one)\n",
                 o.out);
         goto done;
     }
@@ -610,7 +797,8 @@ int cli_cmd_release(int argc, char **argv)
         }
         if (in.info.samplerate != (int)fs || in.info.channels != nch || nch > 8) {
             fprintf(stderr,
-                    "mixmaster release: %s: track %zu, tracks[%zu].file: %s: %d Hz, %d channels; every track must "
+                    "mixmaster release: %s: track %zu, tracks[%zu].file: %s: %d Hz, %d channels; every track "
+                    "must "
                     "match track 1 (%g Hz, %d channels, at most 8)\n",
                     o.json, i + 1, i, tr[i].path, in.info.samplerate, in.info.channels, fs, nch);
             cli_audio_close(&in);
@@ -650,15 +838,19 @@ int cli_cmd_release(int argc, char **argv)
     const double ceiling = album_ok ? al.ceiling_dbtp : preset ? preset->true_peak_dbtp : -1.0;
     for (size_t i = 0; i < n; i++) {
         const mm_release_track *t = &rel->tracks[i];
-        if (!isnan(t->gain_db)) tr[i].gain_db = t->gain_db;
+        if (!isnan(t->gain_db))
+            tr[i].gain_db = t->gain_db;
         else if (!isnan(t->target_lufs)) {
             if (tr[i].src.integrated_lufs.reason != MM_REASON_NONE) {
-                fprintf(stderr, "mixmaster release: %s: track %zu, tracks[%zu].target_lufs: %s has no measurable loudness\n",
+                fprintf(stderr,
+                        "mixmaster release: %s: track %zu, tracks[%zu].target_lufs: %s has no measurable "
+                        "loudness\n",
                         o.json, i + 1, i, tr[i].path);
                 goto done;
             }
             tr[i].gain_db = t->target_lufs - tr[i].src.integrated_lufs.value;
-        } else tr[i].gain_db = album_ok ? atr[i].suggested_gain_db : 0.0;
+        } else
+            tr[i].gain_db = album_ok ? atr[i].suggested_gain_db : 0.0;
     }
     uint64_t *src_frames = calloc(2 * n, sizeof *src_frames), album_frames = 0;
     uint64_t *audible = calloc(2 * n, sizeof *audible);
@@ -684,7 +876,8 @@ int cli_cmd_release(int argc, char **argv)
     /* 5. the temporary folder next to the output */
     {
         size_t l = strlen(o.out);
-        while (l > 1 && o.out[l - 1] == '/') l--;
+        while (l > 1 && o.out[l - 1] == '/')
+            l--;
         if (!(tmpdir = malloc(l + 24))) goto nomem;
         snprintf(tmpdir, l + 24, "%.*s.partial-XXXXXX", (int)l, o.out);
         if (!mkdtemp(tmpdir)) {
@@ -714,148 +907,37 @@ int cli_cmd_release(int argc, char **argv)
             strftime(tim, sizeof tim, "%H:%M:%S", &tmv);
         }
     }
-    char year[16] = "", tracknum[24], total[24], tool[64];
+    char year[16] = "", total[24], tool[64];
     if (rel->year) snprintf(year, sizeof year, "%d", rel->year);
     snprintf(total, sizeof total, "%zu", n);
     snprintf(tool, sizeof tool, "mixmaster %s", mm_version_string());
-    const int sf_format = (flac ? SF_FORMAT_FLAC : SF_FORMAT_WAV) | (bits == 16 ? SF_FORMAT_PCM_16 : SF_FORMAT_PCM_24);
+    const int sf_format =
+        (flac ? SF_FORMAT_FLAC : SF_FORMAT_WAV) | (bits == 16 ? SF_FORMAT_PCM_16 : SF_FORMAT_PCM_24);
+    deliver_ctx dx = {rel,       tr,      plans,  tmpdir, ext,  preset, fs, ceiling, nch, bits, flac,
+                      sf_format, o.quiet, dither, bufs,   ints, "",     "", "",      "",  ""};
+    memcpy(dx.date, date, sizeof dx.date);
+    memcpy(dx.time, tim, sizeof dx.time);
+    memcpy(dx.year, year, sizeof dx.year);
+    memcpy(dx.total, total, sizeof dx.total);
+    memcpy(dx.tool, tool, sizeof dx.tool);
     int any_fail = 0;
     for (size_t i = 0; i < n; i++) {
-        const mm_release_track *t = &rel->tracks[i];
-        track *k = &tr[i];
-        track_file_name(k->file, sizeof k->file, i + 1, t->title, ext);
-        snprintf(path, sizeof path, "%s/%s", tmpdir, k->file);
-        mm_analyze_config ac = mm_analyze_config_default(fs, nch);
-        mm_translation_config tc = mm_translation_config_default(fs, nch);
-        if (nch <= 2 && !(k->trans = mm_translation_create(&tc, &st))) {
-            fprintf(stderr, "mixmaster release: %s\n", mm_strerror(st));
-            goto done;
-        }
-        if (!(k->out_an = mm_analyzer_create(&ac, &st))) {
-            fprintf(stderr, "mixmaster release: %s\n", mm_strerror(st));
-            goto done;
-        }
-        SF_INFO info = {0};
-        info.samplerate = (int)fs;
-        info.channels = nch;
-        info.format = sf_format;
-        if (!(sf = sf_open(path, SFM_WRITE, &info))) {
-            fprintf(stderr, "mixmaster release: %s: cannot write: %s\n", path, sf_strerror(NULL));
-            goto done;
-        }
-        snprintf(tracknum, sizeof tracknum, "%zu", i + 1);
-        const char *artist = t->artist ? t->artist : rel->artist;
-        if (!flac) {
-            char comment[128] = "", desc[256], hist[128];
-            int cl = 0;
-            if (t->isrc[0]) cl = snprintf(comment, sizeof comment, "ISRC %s", t->isrc);
-            if (rel->upc[0]) snprintf(comment + cl, sizeof comment - (size_t)cl, "%sUPC/EAN %s", cl ? "; " : "", rel->upc);
-            snprintf(desc, sizeof desc, "%.90s - %.120s%s%s", artist, t->title, t->isrc[0] ? " - ISRC " : "", t->isrc);
-            snprintf(hist, sizeof hist, "A=PCM,F=%d,W=%d,M=%s,T=%s\r\n", (int)fs, bits, nch == 2 ? "stereo" : nch == 1 ? "mono" : "multichannel", tool);
-            cli_wav_tags wt = {t->title, artist, rel->title, year, rel->genre, tracknum, tool, comment,
-                               desc, "mixmaster", date, tim, hist};
-            if (cli_wav_set_tags(sf, &wt, err, sizeof err) != 0) {
-                fprintf(stderr, "mixmaster release: %s: %s\n", k->file, err);
-                goto done;
-            }
-        }
-        /* the ceiling: the album's, or the preset's stricter one for a
-         * track that will play louder than its threshold (Spotify: -2 dBTP
-         * above -14 LUFS), with 0.5 LU to spare for the measurement */
-        mm_limiter_config lc = mm_limiter_config_default(fs, nch);
-        lc.ceiling_dbtp = ceiling;
-        if (preset && k->src.integrated_lufs.reason == MM_REASON_NONE &&
-            k->src.integrated_lufs.value + k->gain_db > preset->loud_lufs - 0.5 && preset->loud_true_peak_dbtp < ceiling)
-            lc.ceiling_dbtp = preset->loud_true_peak_dbtp;
-        k->ceiling_dbtp = lc.ceiling_dbtp;
-        mm_limiter_destroy(lim);
-        if (!(lim = mm_limiter_create(&lc, &st))) {
-            fprintf(stderr, "mixmaster release: %s\n", mm_strerror(st));
-            goto done;
-        }
-        mm_dither_reset(dither);
-        render_ctx r;
-        memset(&r, 0, sizeof r);
-        r.p = &plans[i];
-        r.curve = t->fade_curve;
-        r.nch = nch;
-        r.bits = bits;
-        r.gain = (float)pow(10.0, k->gain_db / 20.0);
-        r.lim = lim;
-        r.dither = dither;
-        r.an = k->out_an;
-        r.trans = k->trans;
-        r.sf = sf;
-        r.skip = mm_limiter_latency(lim);
-        for (int c = 0; c < nch; c++) {
-            r.in[c] = bufs + (size_t)c * BLOCK;
-            r.o[c] = bufs + (size_t)(nch + c) * BLOCK;
-        }
-        r.ints = ints;
-        cli_audio in;
-        if (cli_audio_open(&in, k->path, err, sizeof err) != 0 ||
-            cli_audio_stream(&in, BLOCK, render_feed, &r, err, sizeof err) != 0 || render_finish(&r) != MM_OK) {
-            if (r.write_failed) fprintf(stderr, "mixmaster release: %s: cannot write: %s\n", k->file, sf_strerror(sf));
-            else fprintf(stderr, "mixmaster release: %s: %s\n", k->path, err);
-            cli_audio_close(&in);
-            goto done;
-        }
-        cli_audio_close(&in);
-        k->limiting_db = mm_limiter_max_reduction_db(lim);
-        if (sf_close(sf) != 0) {
-            sf = NULL;
-            fprintf(stderr, "mixmaster release: %s: cannot finish writing\n", k->file);
-            goto done;
-        }
-        sf = NULL;
-        if (flac) {
-            cli_tag tags[] = {{"TITLE", t->title},      {"ARTIST", artist},      {"ALBUM", rel->title},
-                              {"ALBUMARTIST", rel->artist}, {"DATE", year},      {"GENRE", rel->genre},
-                              {"TRACKNUMBER", tracknum}, {"TRACKTOTAL", total},  {"ISRC", t->isrc},
-                              {"BARCODE", rel->upc},     {"ENCODER", tool}};
-            if (cli_flac_set_tags(path, tags, sizeof tags / sizeof tags[0], err, sizeof err) != 0) {
-                fprintf(stderr, "mixmaster release: %s: %s\n", k->file, err);
-                goto done;
-            }
-        }
-        mm_analyzer_finish(k->out_an, &k->out);
-        if (k->trans) mm_translation_finish(k->trans, &k->out, &k->trans_res);
-        codec_round_trips(k, path, o.quiet);
-        /* the pre-delivery gate: the rules of check --stage master on the
-         * same measures check takes (analysis, playback translation, codec
-         * round trips) of what was written */
-        mm_check_config cc;
-        mm_check_config_default(&cc, MM_STAGE_MASTER, preset);
-        mm_check_inputs ci;
-        memset(&ci, 0, sizeof ci);
-        ci.analysis = &k->out;
-        ci.translation = k->trans ? &k->trans_res : NULL;
-        ci.codecs = k->codec_count ? k->codecs : NULL;
-        ci.codec_count = k->codec_count;
-        ci.codec_excerpt_start_s = k->excerpt_start_s;
-        ci.codec_excerpt_s = k->excerpt_s;
-        ci.bit_depth = bits;
-        if (mm_check_run(&cc, &ci, &k->check) != MM_OK) {
-            fprintf(stderr, "mixmaster release: %s: the check could not run\n", k->file);
-            goto done;
-        }
-        if (k->check.fails) any_fail = 1;
-        if (cli_sha256_file(path, k->sha, err, sizeof err) != 0) {
-            fprintf(stderr, "mixmaster release: %s: %s\n", k->file, err);
-            goto done;
-        }
+        if (deliver_track(&dx, i) != 0) goto done;
+        if (tr[i].check.fails) any_fail = 1;
     }
     if (any_fail) {
         for (size_t i = 0; i < n; i++)
             for (size_t c = 0; c < tr[i].check.count; c++) {
                 const mm_check_result *cr = &tr[i].check.results[c];
                 if (cr->status != MM_CHECK_FAIL) continue;
-                fprintf(stderr, "mixmaster release: track %zu '%s': %s failed: %s (%s)%s%s\n", i + 1, rel->tracks[i].title,
-                        cr->id, cr->measured, cr->threshold, cr->advice[0] ? "; " : "", cr->advice);
+                fprintf(stderr, "mixmaster release: track %zu '%s': %s failed: %s (%s)%s%s\n", i + 1,
+                        rel->tracks[i].title, cr->id, cr->measured, cr->threshold, cr->advice[0] ? "; " : "",
+                        cr->advice);
             }
         if (!o.force) {
-            fprintf(stderr, "mixmaster release: the pre-delivery check failed (check --stage master%s%s): nothing "
-                            "delivered; fix the tracks or use --force\n",
+            fprintf(stderr,
+                    "mixmaster release: the pre-delivery check failed (check --stage master%s%s): nothing "
+                    "delivered; fix the tracks or use --force\n",
                     preset ? " --preset " : "", preset ? preset->name : "");
             rc = CLI_EXIT_FAIL;
             goto done;
@@ -866,7 +948,8 @@ int cli_cmd_release(int argc, char **argv)
     /* 7. CUE sheets, the continuous file, the manifest */
     const char **names = calloc(n, sizeof *names);
     if (!names) goto nomem;
-    for (size_t i = 0; i < n; i++) names[i] = tr[i].file;
+    for (size_t i = 0; i < n; i++)
+        names[i] = tr[i].file;
     char cue_sha[65] = "", cont_sha[65] = "", ccue_sha[65] = "", cont_name[32];
     snprintf(cont_name, sizeof cont_name, "album-continuous.%s", ext);
     const char *cue_names[2] = {"album.cue", "album-continuous.cue"};
@@ -879,7 +962,8 @@ int cli_cmd_release(int argc, char **argv)
         }
         mm_release_cue_write(cue, (size_t)len + 1, rel, plans, fs, names, pass ? cont_name : NULL, "WAVE");
         snprintf(path, sizeof path, "%s/%s", tmpdir, cue_names[pass]);
-        int bad = write_text_file(path, cue, err, sizeof err) != 0 || cli_sha256_file(path, pass ? ccue_sha : cue_sha, err, sizeof err) != 0;
+        int bad = write_text_file(path, cue, err, sizeof err) != 0 ||
+                  cli_sha256_file(path, pass ? ccue_sha : cue_sha, err, sizeof err) != 0;
         free(cue);
         if (bad) {
             free(names);
@@ -895,9 +979,9 @@ int cli_cmd_release(int argc, char **argv)
             goto done;
         }
         if (flac) {
-            cli_tag tags[] = {{"TITLE", rel->title}, {"ARTIST", rel->artist}, {"ALBUM", rel->title},
-                              {"ALBUMARTIST", rel->artist}, {"DATE", year}, {"GENRE", rel->genre},
-                              {"BARCODE", rel->upc}, {"ENCODER", tool}};
+            cli_tag tags[] = {{"TITLE", rel->title},        {"ARTIST", rel->artist}, {"ALBUM", rel->title},
+                              {"ALBUMARTIST", rel->artist}, {"DATE", year},          {"GENRE", rel->genre},
+                              {"BARCODE", rel->upc},        {"ENCODER", tool}};
             if (cli_flac_set_tags(path, tags, sizeof tags / sizeof tags[0], err, sizeof err) != 0) {
                 fprintf(stderr, "mixmaster release: %s: %s\n", cont_name, err);
                 goto done;
@@ -965,23 +1049,27 @@ int cli_cmd_release(int argc, char **argv)
 
     /* 8. into place */
     if (ds == 1 && rmdir(o.out) != 0) {
-        fprintf(stderr, "mixmaster release: %s: cannot replace the empty folder: %s\n", o.out, strerror(errno));
+        fprintf(stderr, "mixmaster release: %s: cannot replace the empty folder: %s\n", o.out,
+                strerror(errno));
         goto done;
     }
     if (rename(tmpdir, o.out) != 0) {
-        fprintf(stderr, "mixmaster release: %s: cannot move the release into place: %s\n", o.out, strerror(errno));
+        fprintf(stderr, "mixmaster release: %s: cannot move the release into place: %s\n", o.out,
+                strerror(errno));
         goto done;
     }
     free(tmpdir);
     tmpdir = NULL;
     if (!o.quiet) {
-        printf("%-3s %-40s %9s %9s %10s %10s %8s  %s\n", "#", "file", "LUFS", "dBTP", "start", "length", "gain", "check");
+        printf("%-3s %-40s %9s %9s %10s %10s %8s  %s\n", "#", "file", "LUFS", "dBTP", "start", "length",
+               "gain", "check");
         for (size_t i = 0; i < n; i++) {
             char s0[32], s1[32];
             mm_cd_time(mm_cd_frames(plans[i].index01, fs), s0);
             mm_cd_time(mm_cd_frames(plans[i].frames, fs), s1);
-            printf("%-3zu %-40.40s %9.1f %9.2f %10s %10s %+7.1f  %s\n", i + 1, tr[i].file, mval(tr[i].out.integrated_lufs),
-                   mval(tr[i].out.true_peak_dbtp), s0, s1, tr[i].gain_db, dv[i].check_status);
+            printf("%-3zu %-40.40s %9.1f %9.2f %10s %10s %+7.1f  %s\n", i + 1, tr[i].file,
+                   mval(tr[i].out.integrated_lufs), mval(tr[i].out.true_peak_dbtp), s0, s1, tr[i].gain_db,
+                   dv[i].check_status);
         }
         printf("album: %s, %.1f LUFS as one programme; wrote %s/\n", rel->title, mval(m.album_lufs), o.out);
     }
@@ -991,7 +1079,6 @@ int cli_cmd_release(int argc, char **argv)
 nomem:
     fprintf(stderr, "mixmaster release: out of memory\n");
 done:
-    if (sf) sf_close(sf);
     if (tmpdir) {
         cli_remove_tree(tmpdir);
         free(tmpdir);
@@ -1010,7 +1097,6 @@ done:
     free(views);
     free(bufs);
     free(ints);
-    mm_limiter_destroy(lim);
     mm_dither_destroy(dither);
     mm_report_free(manifest);
     mm_release_free(rel);

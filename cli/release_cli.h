@@ -38,7 +38,7 @@ void cli_remove_tree(const char *path);
 
 /* One delivered track as the report sees it. */
 typedef struct cli_release_track_view {
-    const mm_analysis *analysis;    /* of the delivered file */
+    const mm_analysis *analysis; /* of the delivered file */
     const mm_check_report *check;
 } cli_release_track_view;
 

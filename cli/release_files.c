@@ -27,7 +27,8 @@ int cli_sha256_file(const char *path, char hex[65], char *err, size_t errlen)
     unsigned char buf[65536];
     size_t n;
     sha256_init(&ctx);
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) sha256_update(&ctx, n, buf);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sha256_update(&ctx, n, buf);
     int bad = ferror(f);
     fclose(f);
     if (bad) {
@@ -35,7 +36,8 @@ int cli_sha256_file(const char *path, char hex[65], char *err, size_t errlen)
         return -1;
     }
     sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
-    for (int i = 0; i < SHA256_DIGEST_SIZE; i++) snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
     return 0;
 }
 
@@ -74,7 +76,8 @@ int cli_flac_set_tags(const char *path, const cli_tag *tags, size_t n, char *err
     for (size_t i = 0; i < n; i++) {
         if (!tags[i].value || !tags[i].value[0]) continue;
         FLAC__StreamMetadata_VorbisComment_Entry e;
-        if (!FLAC__metadata_object_vorbiscomment_entry_from_name_value_pair(&e, tags[i].name, tags[i].value) ||
+        if (!FLAC__metadata_object_vorbiscomment_entry_from_name_value_pair(&e, tags[i].name,
+                                                                            tags[i].value) ||
             !FLAC__metadata_object_vorbiscomment_replace_comment(vc, e, true, false)) {
             snprintf(err, errlen, "cannot set the Vorbis comment %s", tags[i].name);
             goto out;
@@ -101,8 +104,9 @@ int cli_wav_set_tags(SNDFILE *sf, const cli_wav_tags *t, char *err, size_t errle
     const struct {
         int id;
         const char *v;
-    } s[] = {{SF_STR_TITLE, t->title},     {SF_STR_ARTIST, t->artist},   {SF_STR_ALBUM, t->album},
-             {SF_STR_DATE, t->date},       {SF_STR_GENRE, t->genre},     {SF_STR_TRACKNUMBER, t->tracknumber},
+    } s[] = {{SF_STR_TITLE, t->title},       {SF_STR_ARTIST, t->artist},
+             {SF_STR_ALBUM, t->album},       {SF_STR_DATE, t->date},
+             {SF_STR_GENRE, t->genre},       {SF_STR_TRACKNUMBER, t->tracknumber},
              {SF_STR_SOFTWARE, t->software}, {SF_STR_COMMENT, t->comment}};
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         if (s[i].v && s[i].v[0] && sf_set_string(sf, s[i].id, s[i].v) != 0) {
@@ -116,11 +120,14 @@ int cli_wav_set_tags(SNDFILE *sf, const cli_wav_tags *t, char *err, size_t errle
     memset(&b, 0, sizeof b);
     snprintf(b.description, sizeof b.description, "%s", t->bext_description ? t->bext_description : "");
     snprintf(b.originator, sizeof b.originator, "%s", t->originator ? t->originator : "");
-    if (t->origination_date) snprintf(b.origination_date, sizeof b.origination_date, "%s", t->origination_date);
-    if (t->origination_time) snprintf(b.origination_time, sizeof b.origination_time, "%s", t->origination_time);
+    if (t->origination_date)
+        snprintf(b.origination_date, sizeof b.origination_date, "%s", t->origination_date);
+    if (t->origination_time)
+        snprintf(b.origination_time, sizeof b.origination_time, "%s", t->origination_time);
     if (t->coding_history) {
         int k = snprintf(b.coding_history, sizeof b.coding_history, "%s", t->coding_history);
-        b.coding_history_size = (uint32_t)(k < (int)sizeof b.coding_history ? k : (int)sizeof b.coding_history - 1);
+        b.coding_history_size =
+            (uint32_t)(k < (int)sizeof b.coding_history ? k : (int)sizeof b.coding_history - 1);
     }
     if (sf_command(sf, SFC_SET_BROADCAST_INFO, &b, sizeof b) != SF_TRUE) {
         snprintf(err, errlen, "cannot set the broadcast-wave (bext) fields");
@@ -160,8 +167,10 @@ void cli_remove_tree(const char *path)
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         snprintf(p, sizeof p, "%s/%s", path, e->d_name);
         struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) cli_remove_tree(p);
-        else unlink(p);
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            cli_remove_tree(p);
+        else
+            unlink(p);
     }
     closedir(d);
     rmdir(path);

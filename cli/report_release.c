@@ -9,7 +9,10 @@
 
 #define FADE_POINTS 64 /* points drawn per fade: smooth at any plot width */
 
-static double mval(mm_measure m) { return m.reason == MM_REASON_NONE ? m.value : NAN; }
+static double mval(mm_measure m)
+{
+    return m.reason == MM_REASON_NONE ? m.value : NAN;
+}
 
 /* The gain envelope of track i in album seconds: silence in the gap,
  * the fade-in, full gain, the fade-out, silence in the pad. Returns the
@@ -103,13 +106,21 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
                 xs[i][q] = t0 + (double)(q + 1) * a->loudness_series_step_s;
                 ys[i][q] = a->momentary_series[q];
             }
-            lines[nl++] = (mm_plot_line){cli_sp(&sp, "%zu %s", i + 1, rel->tracks[i].title), xs[i], ys[i], cnt, 0, 0,
-                                         (int)(i % 6) + 1, 0};
+            lines[nl++] = (mm_plot_line){cli_sp(&sp, "%zu %s", i + 1, rel->tracks[i].title),
+                                         xs[i],
+                                         ys[i],
+                                         cnt,
+                                         0,
+                                         0,
+                                         (int)(i % 6) + 1,
+                                         0};
         }
         mm_plot_hline h[1];
         size_t nh = 0;
-        if (isfinite(m->target_lufs)) h[nh++] = (mm_plot_hline){m->target_lufs, cli_sp(&sp, "target %.0f LUFS", m->target_lufs)};
-        mm_plot_axes ax = mm_plot_axes_default("album time (s); marks: track starts (INDEX 01)", "momentary loudness (LUFS)");
+        if (isfinite(m->target_lufs))
+            h[nh++] = (mm_plot_hline){m->target_lufs, cli_sp(&sp, "target %.0f LUFS", m->target_lufs)};
+        mm_plot_axes ax = mm_plot_axes_default("album time (s); marks: track starts (INDEX 01)",
+                                               "momentary loudness (LUFS)");
         ax.ymin = -50.0;
         ax.xmin = 0.0;
         ax.xmax = album_s;
@@ -117,8 +128,9 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
         st.width = 1200;
         char *s = mm_plot_lines(&st, "Album timeline", tmp, &ax, lines, nl, h, nh, marks, nm, &e);
         if (cli_report_draw(&r, s, tmp, name) == 0)
-            figs[nf++] = (mm_html_figure){name, "The delivered tracks in album time: momentary loudness (400 ms), each track "
-                                                "start marked, the gaps empty"};
+            figs[nf++] = (mm_html_figure){
+                name, "The delivered tracks in album time: momentary loudness (400 ms), each track "
+                      "start marked, the gaps empty"};
     }
     /* 2. fades and gaps: each track's gain envelope */
     name = cli_sp(&sp, "release-fades.%s", ext);
@@ -127,8 +139,15 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
         for (size_t i = 0; i < n; i++) {
             double *x = env + 2 * i * per, *y = x + per;
             size_t k = envelope(m, i, x, y);
-            lines[i] = (mm_plot_line){cli_sp(&sp, "%zu (%s)", i + 1, mm_fade_curve_name(rel->tracks[i].fade_curve)), x, y,
-                                      k, 0, 0, (int)(i % 6) + 1, 0};
+            lines[i] =
+                (mm_plot_line){cli_sp(&sp, "%zu (%s)", i + 1, mm_fade_curve_name(rel->tracks[i].fade_curve)),
+                               x,
+                               y,
+                               k,
+                               0,
+                               0,
+                               (int)(i % 6) + 1,
+                               0};
         }
         mm_plot_axes ax = mm_plot_axes_default("album time (s); marks: track starts (INDEX 01)", "fade gain");
         ax.ymin = 0.0;
@@ -140,8 +159,9 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
         st.height = 320;
         char *s = mm_plot_lines(&st, "Gaps and fades", tmp, &ax, lines, n, NULL, 0, marks, nm, &e);
         if (cli_report_draw(&r, s, tmp, name) == 0)
-            figs[nf++] = (mm_html_figure){name, "Gain of each track across the album: silence in the gaps, the fade "
-                                                "curves, overlaps where tracks cross-fade"};
+            figs[nf++] =
+                (mm_html_figure){name, "Gain of each track across the album: silence in the gaps, the fade "
+                                       "curves, overlaps where tracks cross-fade"};
     }
 
     /* the page */
@@ -150,10 +170,17 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
     ai[ni++] = (mm_html_item){"Album", cli_sp(&sp, "%s - %s", rel->artist, rel->title)};
     if (rel->upc[0]) ai[ni++] = (mm_html_item){"UPC/EAN", rel->upc};
     ai[ni++] = (mm_html_item){"Length", cli_sp(&sp, "%.3f s (%zu tracks)", album_s, n)};
-    ai[ni++] = (mm_html_item){"Album loudness", m->album_lufs.reason ? "n/a" : cli_sp(&sp, "%.1f LUFS", m->album_lufs.value)};
-    ai[ni++] = (mm_html_item){"Delivery", cli_sp(&sp, "%s, %d bit, %.0f Hz%s", m->format, m->bits, fs, m->cd_aligned ? ", CD sectors" : "")};
-    ai[ni++] = (mm_html_item){"Target / ceiling", cli_sp(&sp, "%s / %.1f dBTP", isfinite(m->target_lufs) ? cli_sp(&sp, "%.1f LUFS", m->target_lufs) : "album level kept", m->ceiling_dbtp)};
-    sec[0] = (mm_html_section){"Release", m->forced ? "fail" : "pass", ai, ni, NULL, 0, NULL, NULL, 0, NULL, 0, figs, nf};
+    ai[ni++] = (mm_html_item){"Album loudness",
+                              m->album_lufs.reason ? "n/a" : cli_sp(&sp, "%.1f LUFS", m->album_lufs.value)};
+    ai[ni++] = (mm_html_item){"Delivery", cli_sp(&sp, "%s, %d bit, %.0f Hz%s", m->format, m->bits, fs,
+                                                 m->cd_aligned ? ", CD sectors" : "")};
+    ai[ni++] = (mm_html_item){
+        "Target / ceiling",
+        cli_sp(&sp, "%s / %.1f dBTP",
+               isfinite(m->target_lufs) ? cli_sp(&sp, "%.1f LUFS", m->target_lufs) : "album level kept",
+               m->ceiling_dbtp)};
+    sec[0] = (mm_html_section){
+        "Release", m->forced ? "fail" : "pass", ai, ni, NULL, 0, NULL, NULL, 0, NULL, 0, figs, nf};
     for (size_t i = 0; i < n; i++) {
         const mm_release_track *t = &rel->tracks[i];
         const mm_release_track_plan *p = &m->plans[i];
@@ -163,13 +190,24 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
         s->status = d->check_status;
         mm_html_item *ti = &items[10 * (i + 1)];
         size_t k = 0;
-        ti[k++] = (mm_html_item){"Title / artist", cli_sp(&sp, "%s / %s", t->title, t->artist ? t->artist : rel->artist)};
+        ti[k++] = (mm_html_item){"Title / artist",
+                                 cli_sp(&sp, "%s / %s", t->title, t->artist ? t->artist : rel->artist)};
         ti[k++] = (mm_html_item){"ISRC", t->isrc[0] ? t->isrc : "none"};
-        ti[k++] = (mm_html_item){"Starts at", cli_sp(&sp, "%.3f s (frame %llu), after a gap of %.3f s", (double)p->index01 / fs, (unsigned long long)p->index01, (double)p->gap_before / fs)};
-        ti[k++] = (mm_html_item){"Length", cli_sp(&sp, "%.3f s (%llu frames)", (double)p->frames / fs, (unsigned long long)p->frames)};
-        ti[k++] = (mm_html_item){"Trim / fades", cli_sp(&sp, "cut %.3f s + %.3f s; fade in %.3f s, out %.3f s (%s)", (double)p->trim_start / fs, (double)p->trim_end / fs, (double)p->fade_in / fs, (double)p->fade_out / fs, mm_fade_curve_name(t->fade_curve))};
-        ti[k++] = (mm_html_item){"Gain / limiting", cli_sp(&sp, "%+.1f dB / %.1f dB", d->gain_db, d->limiting_db)};
-        ti[k++] = (mm_html_item){"Loudness / true peak", cli_sp(&sp, "%.1f LUFS / %.2f dBTP", mval(d->integrated_lufs), mval(d->true_peak_dbtp))};
+        ti[k++] = (mm_html_item){"Starts at", cli_sp(&sp, "%.3f s (frame %llu), after a gap of %.3f s",
+                                                     (double)p->index01 / fs, (unsigned long long)p->index01,
+                                                     (double)p->gap_before / fs)};
+        ti[k++] = (mm_html_item){"Length", cli_sp(&sp, "%.3f s (%llu frames)", (double)p->frames / fs,
+                                                  (unsigned long long)p->frames)};
+        ti[k++] =
+            (mm_html_item){"Trim / fades", cli_sp(&sp, "cut %.3f s + %.3f s; fade in %.3f s, out %.3f s (%s)",
+                                                  (double)p->trim_start / fs, (double)p->trim_end / fs,
+                                                  (double)p->fade_in / fs, (double)p->fade_out / fs,
+                                                  mm_fade_curve_name(t->fade_curve))};
+        ti[k++] =
+            (mm_html_item){"Gain / limiting", cli_sp(&sp, "%+.1f dB / %.1f dB", d->gain_db, d->limiting_db)};
+        ti[k++] =
+            (mm_html_item){"Loudness / true peak", cli_sp(&sp, "%.1f LUFS / %.2f dBTP",
+                                                          mval(d->integrated_lufs), mval(d->true_peak_dbtp))};
         ti[k++] = (mm_html_item){"SHA-256", d->file.sha256};
         s->items = ti;
         s->nitems = k;
@@ -178,13 +216,15 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
         const mm_check_report *cr = tv[i].check;
         for (size_t c = 0; cr && c < cr->count && nn < 8; c++)
             if (cr->results[c].status == MM_CHECK_FAIL || cr->results[c].status == MM_CHECK_WARN)
-                tn[nn++] = cli_sp(&sp, "%s %s: %s (%s)", mm_check_status_name(cr->results[c].status), cr->results[c].id,
-                                  cr->results[c].measured, cr->results[c].threshold);
+                tn[nn++] = cli_sp(&sp, "%s %s: %s (%s)", mm_check_status_name(cr->results[c].status),
+                                  cr->results[c].id, cr->results[c].measured, cr->results[c].threshold);
         s->notes = tn;
         s->nnotes = nn;
     }
-    mm_html_page page = {"mixmaster release", cli_sp(&sp, "%s - %s; %s", rel->artist, rel->title, ro && ro->tool ? ro->tool : "mixmaster"),
-                         r.notice[0] ? r.notice : NULL, sec, n + 1};
+    mm_html_page page = {
+        "mixmaster release",
+        cli_sp(&sp, "%s - %s; %s", rel->artist, rel->title, ro && ro->tool ? ro->tool : "mixmaster"),
+        r.notice[0] ? r.notice : NULL, sec, n + 1};
     html = mm_report_html(&page, &e);
     if (!html) {
         fprintf(stderr, "mixmaster: %s: cannot build the report: %s\n", dir, mm_strerror(e));

@@ -66,8 +66,9 @@ static int get_num(const cJSON *o, const char *key, double *out)
 
 static int parse_track(const cJSON *o, size_t i, mm_release_track *t, mm_release_error *err)
 {
-    static const char *const keys[] = {"file", "title", "artist", "isrc", "gap_before_s", "trim", "fade_in_s",
-                                       "fade_out_s", "fade_curve", "crossfade_s", "gain_db", "target_lufs", NULL};
+    static const char *const keys[] = {"file",    "title",       "artist",     "isrc",       "gap_before_s",
+                                       "trim",    "fade_in_s",   "fade_out_s", "fade_curve", "crossfade_s",
+                                       "gain_db", "target_lufs", NULL};
     char f[64];
     const size_t tn = i + 1;
 #define FIELD(name) (snprintf(f, sizeof f, "tracks[%zu].%s", i, name), f)
@@ -77,7 +78,8 @@ static int parse_track(const cJSON *o, size_t i, mm_release_track *t, mm_release
     }
     const char *bad = unknown_key(o, keys);
     if (bad) {
-        mm_release_error_set(err, tn, FIELD(bad), "unknown key (see the release.json format in the man page)");
+        mm_release_error_set(err, tn, FIELD(bad),
+                             "unknown key (see the release.json format in the man page)");
         return MM_ERR_FORMAT;
     }
     t->gap_before_s = NAN;
@@ -109,8 +111,10 @@ static int parse_track(const cJSON *o, size_t i, mm_release_track *t, mm_release
             return MM_ERR_INVALID_ARG;
         }
     }
-    static const char *const nums[] = {"gap_before_s", "fade_in_s", "fade_out_s", "crossfade_s", "gain_db", "target_lufs"};
-    double *nd[] = {&t->gap_before_s, &t->fade_in_s, &t->fade_out_s, &t->crossfade_s, &t->gain_db, &t->target_lufs};
+    static const char *const nums[] = {"gap_before_s", "fade_in_s", "fade_out_s",
+                                       "crossfade_s",  "gain_db",   "target_lufs"};
+    double *nd[] = {&t->gap_before_s, &t->fade_in_s, &t->fade_out_s,
+                    &t->crossfade_s,  &t->gain_db,   &t->target_lufs};
     for (int k = 0; k < 6; k++)
         if (get_num(o, nums[k], nd[k]) < 0) {
             mm_release_error_set(err, tn, FIELD(nums[k]), "expected a number");
@@ -118,7 +122,8 @@ static int parse_track(const cJSON *o, size_t i, mm_release_track *t, mm_release
         }
     v = cJSON_GetObjectItemCaseSensitive(o, "fade_curve");
     if (v && (!cJSON_IsString(v) || mm_fade_curve_parse(v->valuestring, &t->fade_curve) != MM_OK)) {
-        mm_release_error_set(err, tn, FIELD("fade_curve"), "expected one of linear, equal-power, s-curve, log");
+        mm_release_error_set(err, tn, FIELD("fade_curve"),
+                             "expected one of linear, equal-power, s-curve, log");
         return MM_ERR_FORMAT;
     }
     v = cJSON_GetObjectItemCaseSensitive(o, "trim");
@@ -140,7 +145,8 @@ static int parse_track(const cJSON *o, size_t i, mm_release_track *t, mm_release
                 return MM_ERR_FORMAT;
             }
         } else {
-            mm_release_error_set(err, tn, FIELD("trim"), "expected \"auto\" or {\"start_s\": s, \"end_s\": s}");
+            mm_release_error_set(err, tn, FIELD("trim"),
+                                 "expected \"auto\" or {\"start_s\": s, \"end_s\": s}");
             return MM_ERR_FORMAT;
         }
     }
@@ -150,14 +156,16 @@ static int parse_track(const cJSON *o, size_t i, mm_release_track *t, mm_release
 
 int mm_release_parse_json(const char *text, mm_release **out, mm_release_error *err)
 {
-    static const char *const keys[] = {"schema_version", "title", "artist", "year", "genre", "upc", "tracks", NULL};
+    static const char *const keys[] = {"schema_version", "title", "artist", "year",
+                                       "genre",          "upc",   "tracks", NULL};
     if (!text || !out) return MM_ERR_INVALID_ARG;
     *out = NULL;
     cJSON *doc = cJSON_Parse(text);
     if (!doc) {
         const char *at = cJSON_GetErrorPtr();
         size_t line = 1;
-        for (const char *p = text; at && p < at; p++) line += *p == '\n';
+        for (const char *p = text; at && p < at; p++)
+            line += *p == '\n';
         mm_release_error_set(err, 0, "release.json", "not valid JSON (near line %zu)", line);
         return MM_ERR_FORMAT;
     }
@@ -177,8 +185,10 @@ int mm_release_parse_json(const char *text, mm_release **out, mm_release_error *
         goto out;
     }
     double d = 0.0;
-    if (get_num(doc, "schema_version", &d) < 0 || (cJSON_GetObjectItemCaseSensitive(doc, "schema_version") && d != MM_RELEASE_SCHEMA_VERSION)) {
-        mm_release_error_set(err, 0, "schema_version", "this mixmaster reads version %d", MM_RELEASE_SCHEMA_VERSION);
+    if (get_num(doc, "schema_version", &d) < 0 ||
+        (cJSON_GetObjectItemCaseSensitive(doc, "schema_version") && d != MM_RELEASE_SCHEMA_VERSION)) {
+        mm_release_error_set(err, 0, "schema_version", "this mixmaster reads version %d",
+                             MM_RELEASE_SCHEMA_VERSION);
         goto out;
     }
     static const char *const strs[] = {"title", "artist", "genre"};
@@ -216,7 +226,8 @@ int mm_release_parse_json(const char *text, mm_release **out, mm_release_error *
     }
     size_t n = (size_t)cJSON_GetArraySize(tr);
     if (n > MM_RELEASE_MAX_TRACKS) {
-        mm_release_error_set(err, 0, "tracks", "%zu tracks: a release has at most %d", n, MM_RELEASE_MAX_TRACKS);
+        mm_release_error_set(err, 0, "tracks", "%zu tracks: a release has at most %d", n,
+                             MM_RELEASE_MAX_TRACKS);
         goto out;
     }
     r->tracks = calloc(n, sizeof *r->tracks);
@@ -231,8 +242,10 @@ int mm_release_parse_json(const char *text, mm_release **out, mm_release_error *
     st = mm_release_validate(r, err);
 out:
     cJSON_Delete(doc);
-    if (st != MM_OK) mm_release_free(r);
-    else *out = r;
+    if (st != MM_OK)
+        mm_release_free(r);
+    else
+        *out = r;
     return st;
 }
 
@@ -267,12 +280,18 @@ char *mm_report_release_manifest(const mm_release_manifest *m, const mm_report_o
     if (al) {
         cJSON_AddStringToObject(al, "title", r->title);
         cJSON_AddStringToObject(al, "artist", r->artist);
-        if (r->year) cJSON_AddNumberToObject(al, "year", r->year);
-        else cJSON_AddNullToObject(al, "year");
-        if (r->genre) cJSON_AddStringToObject(al, "genre", r->genre);
-        else cJSON_AddNullToObject(al, "genre");
-        if (r->upc[0]) cJSON_AddStringToObject(al, "upc_ean13", r->upc);
-        else cJSON_AddNullToObject(al, "upc_ean13");
+        if (r->year)
+            cJSON_AddNumberToObject(al, "year", r->year);
+        else
+            cJSON_AddNullToObject(al, "year");
+        if (r->genre)
+            cJSON_AddStringToObject(al, "genre", r->genre);
+        else
+            cJSON_AddNullToObject(al, "genre");
+        if (r->upc[0])
+            cJSON_AddStringToObject(al, "upc_ean13", r->upc);
+        else
+            cJSON_AddNullToObject(al, "upc_ean13");
         cJSON_AddNumberToObject(al, "track_count", (double)r->count);
         mm__json_num(al, "duration_s", (double)m->album_frames / fs, 4);
         cJSON_AddNumberToObject(al, "duration_frames", (double)m->album_frames);
@@ -284,8 +303,10 @@ char *mm_report_release_manifest(const mm_release_manifest *m, const mm_report_o
         cJSON_AddNumberToObject(dl, "bits", m->bits);
         cJSON_AddNumberToObject(dl, "sample_rate_hz", fs);
         cJSON_AddNumberToObject(dl, "channels", m->channels);
-        if (m->preset) cJSON_AddStringToObject(dl, "preset", m->preset);
-        else cJSON_AddNullToObject(dl, "preset");
+        if (m->preset)
+            cJSON_AddStringToObject(dl, "preset", m->preset);
+        else
+            cJSON_AddNullToObject(dl, "preset");
         mm__json_num(dl, "target_lufs", m->target_lufs, 2);
         mm__json_num(dl, "ceiling_dbtp", m->ceiling_dbtp, 2);
         cJSON_AddBoolToObject(dl, "cd_sector_aligned", m->cd_aligned);
@@ -305,8 +326,10 @@ char *mm_report_release_manifest(const mm_release_manifest *m, const mm_report_o
         cJSON_AddNumberToObject(o, "number", (double)(i + 1));
         cJSON_AddStringToObject(o, "title", t->title);
         cJSON_AddStringToObject(o, "artist", t->artist ? t->artist : r->artist);
-        if (t->isrc[0]) cJSON_AddStringToObject(o, "isrc", t->isrc);
-        else cJSON_AddNullToObject(o, "isrc");
+        if (t->isrc[0])
+            cJSON_AddStringToObject(o, "isrc", t->isrc);
+        else
+            cJSON_AddNullToObject(o, "isrc");
         cJSON_AddStringToObject(o, "source", t->file);
         cJSON_AddStringToObject(o, "file", d->file.name ? d->file.name : "");
         cJSON_AddStringToObject(o, "sha256", d->file.sha256 ? d->file.sha256 : "");

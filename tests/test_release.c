@@ -58,8 +58,8 @@ static void test_upc(void **state)
     assert_int_equal(mm_upc_normalize("4006381333931", ean, &why), MM_OK);
     assert_string_equal(ean, "4006381333931");
     assert_int_equal(mm_upc_normalize("5901234123457", NULL, NULL), MM_OK);
-    static const char *const bad[] = {"036000291453", "4006381333932", "03600029145", "40063813339311",
-                                      "03600029145a", ""};
+    static const char *const bad[] = {"036000291453",   "4006381333932", "03600029145",
+                                      "40063813339311", "03600029145a",  ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why = NULL;
         assert_int_equal(mm_upc_normalize(bad[i], ean, &why), MM_ERR_INVALID_ARG);
@@ -107,10 +107,12 @@ static void test_fade_apply_exact(void **state)
 {
     (void)state;
     enum { N = 1000, IN = 100, OUT = 200 };
-    static const double max_slope[MM_FADE_CURVE_COUNT] = {1.0, 1.5707963267948966, 1.5707963267948966, 6.9147};
+    static const double max_slope[MM_FADE_CURVE_COUNT] = {1.0, 1.5707963267948966, 1.5707963267948966,
+                                                          6.9147};
     for (int c = 0; c < MM_FADE_CURVE_COUNT; c++) {
         float a[N], b[N];
-        for (int i = 0; i < N; i++) a[i] = b[i] = 0.5f;
+        for (int i = 0; i < N; i++)
+            a[i] = b[i] = 0.5f;
         float *pa[1] = {a};
         mm_release_fade_apply(pa, 1, N, 0, (mm_fade_curve)c, N, IN, OUT);
         /* the same in blocks of 7 frames */
@@ -119,14 +121,14 @@ static void test_fade_apply_exact(void **state)
             mm_release_fade_apply(pb, 1, pos + 7 <= N ? 7 : N - pos, pos, (mm_fade_curve)c, N, IN, OUT);
         }
         assert_memory_equal(a, b, sizeof a);
-        assert_true(a[0] == 0.0f);                 /* the fade-in starts at frame 0 */
+        assert_true(a[0] == 0.0f); /* the fade-in starts at frame 0 */
         assert_true(a[1] > 0.0f);
-        assert_true(a[IN - 1] < 0.5f);             /* and lasts IN frames */
-        assert_true(a[IN] == 0.5f);                /* frame IN is the first at full gain */
-        assert_true(a[N - OUT - 1] == 0.5f);       /* the last at full gain */
-        assert_true(a[N - OUT] < 0.5f);            /* the fade-out starts here */
+        assert_true(a[IN - 1] < 0.5f);       /* and lasts IN frames */
+        assert_true(a[IN] == 0.5f);          /* frame IN is the first at full gain */
+        assert_true(a[N - OUT - 1] == 0.5f); /* the last at full gain */
+        assert_true(a[N - OUT] < 0.5f);      /* the fade-out starts here */
         assert_true(a[N - 2] > 0.0f);
-        assert_true(a[N - 1] == 0.0f);             /* and ends on the last frame */
+        assert_true(a[N - 1] == 0.0f); /* and ends on the last frame */
         for (int i = 1; i < N; i++) {
             double step = fabs((double)a[i] - a[i - 1]) / 0.5;
             double len = i <= IN ? IN : OUT;
@@ -230,7 +232,8 @@ static void test_plan_frames(void **state)
         assert_true(p[i].pad_frames < MM_CD_SECTOR_FRAMES);
         assert_int_equal(p[i].frames, p[i].audio_frames + p[i].pad_frames);
     }
-    assert_int_equal(p[0].audio_frames, 132300 + 17 - 22050 - 11025); /* trims of 0.5 s + 0.25 s at 44.1 kHz */
+    assert_int_equal(p[0].audio_frames,
+                     132300 + 17 - 22050 - 11025); /* trims of 0.5 s + 0.25 s at 44.1 kHz */
     assert_int_equal(p[0].pad_frames, 588 - 99242 % 588);
     assert_int_equal(p[2].pad_frames, 1);
     assert_int_equal(total % MM_CD_SECTOR_FRAMES, 0);
@@ -325,7 +328,8 @@ static int parse_cue(const char *text, cue_track *t, int max, char *catalog)
         char line[256];
         snprintf(line, sizeof line, "%.*s", (int)len, p);
         char *w = line;
-        while (*w == ' ') w++;
+        while (*w == ' ')
+            w++;
         char a[80], b[80];
         int k;
         if (sscanf(w, "TRACK %d AUDIO", &k) == 1) {
@@ -345,8 +349,10 @@ static int parse_cue(const char *text, cue_track *t, int max, char *catalog)
         } else if (n >= 0 && sscanf(w, "ISRC %15s", a) == 1) {
             strcpy(t[n].isrc, a);
         } else if (n >= 0 && sscanf(w, "INDEX %79s %79s", a, b) == 2) {
-            if (!strcmp(a, "00")) t[n].index00 = cue_time(b);
-            else if (!strcmp(a, "01")) t[n].index01 = cue_time(b);
+            if (!strcmp(a, "00"))
+                t[n].index00 = cue_time(b);
+            else if (!strcmp(a, "01"))
+                t[n].index01 = cue_time(b);
         } else if (n >= 0 && sscanf(w, "PREGAP %79s", a) == 1) {
             t[n].pregap = cue_time(a);
         }
@@ -387,9 +393,12 @@ static void test_cue_sheet(void **state)
     assert_int_equal(t[2].index00, -1);
     for (int i = 0; i < 3; i++) {
         assert_int_equal((uint64_t)t[i].index01 * MM_CD_SECTOR_FRAMES, p[i].index01);
-        if (i) assert_int_equal(t[i].index01 - t[i - 1].index01, (long)((p[i - 1].frames + p[i].gap_before) / 588));
+        if (i)
+            assert_int_equal(t[i].index01 - t[i - 1].index01,
+                             (long)((p[i - 1].frames + p[i].gap_before) / 588));
     }
-    assert_int_equal(t[1].index00 - t[0].index01, (long)(p[0].frames / 588)); /* track 1 is 3 s + 100 frames: 226 sectors */
+    assert_int_equal(t[1].index00 - t[0].index01,
+                     (long)(p[0].frames / 588)); /* track 1 is 3 s + 100 frames: 226 sectors */
     assert_int_equal(p[0].frames / 588, 226);
 
     /* separate files: PREGAP for the gaps, INDEX 01 at the start of each file */
@@ -425,10 +434,12 @@ static void test_release_json(void **state)
     (void)state;
     mm_release *r = NULL;
     mm_release_error e;
-    const char *good = "{\"title\":\"A\",\"artist\":\"B\",\"year\":2026,\"upc\":\"036000291452\",\"tracks\":["
-                       "{\"file\":\"1.wav\",\"title\":\"One\",\"isrc\":\"us-rc1-76-07839\",\"trim\":\"auto\"},"
-                       "{\"file\":\"2.wav\",\"title\":\"Two\",\"artist\":\"C\",\"gap_before_s\":1,\"fade_in_s\":0.5,"
-                       "\"fade_out_s\":2,\"fade_curve\":\"s-curve\",\"trim\":{\"start_s\":0.1,\"end_s\":0.2},\"gain_db\":-1}]}";
+    const char *good =
+        "{\"title\":\"A\",\"artist\":\"B\",\"year\":2026,\"upc\":\"036000291452\",\"tracks\":["
+        "{\"file\":\"1.wav\",\"title\":\"One\",\"isrc\":\"us-rc1-76-07839\",\"trim\":\"auto\"},"
+        "{\"file\":\"2.wav\",\"title\":\"Two\",\"artist\":\"C\",\"gap_before_s\":1,\"fade_in_s\":0.5,"
+        "\"fade_out_s\":2,\"fade_curve\":\"s-curve\",\"trim\":{\"start_s\":0.1,\"end_s\":0.2},\"gain_db\":-1}"
+        "]}";
     assert_int_equal(mm_release_parse_json(good, &r, &e), MM_OK);
     assert_non_null(r);
     assert_int_equal(r->count, 2);
@@ -451,25 +462,36 @@ static void test_release_json(void **state)
         size_t track;
     } bad[] = {
         {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\"},"
-         "{\"file\":\"2.wav\",\"title\":\"Two\",\"isrc\":\"USRC1760783\"}]}", "tracks[1].isrc", 2},
-        {"{\"title\":\"A\",\"artist\":\"B\",\"upc\":\"036000291453\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\"}]}",
+         "{\"file\":\"2.wav\",\"title\":\"Two\",\"isrc\":\"USRC1760783\"}]}",
+         "tracks[1].isrc", 2},
+        {"{\"title\":\"A\",\"artist\":\"B\",\"upc\":\"036000291453\",\"tracks\":[{\"file\":\"1.wav\","
+         "\"title\":\"One\"}]}",
          "upc", 0},
-        {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\",\"fade_out\":1}]}",
+        {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\",\"fade_out\":1}"
+         "]}",
          "tracks[0].fade_out", 1},
         {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\"}]}", "tracks[0].title", 1},
-        {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\",\"fade_in_s\":\"2\"}]}",
+        {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\",\"fade_in_s\":"
+         "\"2\"}]}",
          "tracks[0].fade_in_s", 1},
-        {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\",\"fade_in_s\":-2}]}",
+        {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\",\"fade_in_s\":-"
+         "2}]}",
          "tracks[0].fade_in_s", 1},
-        {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\",\"trim\":\"some\"}]}",
+        {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\",\"trim\":"
+         "\"some\"}]}",
          "tracks[0].trim", 1},
-        {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\",\"fade_curve\":\"cos\"}]}",
+        {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\",\"fade_curve\":"
+         "\"cos\"}]}",
          "tracks[0].fade_curve", 1},
         {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[]}", "tracks", 0},
         {"{\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\"}]}", "title", 0},
-        {"{\"title\":\"A\",\"artist\":\"B\",\"year\":26,\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\"}]}", "year", 0},
-        {"{\"title\":\"A\",\"artist\":\"B\",\"label\":\"X\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\"}]}", "label", 0},
-        {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\",\"gain_db\":1,\"target_lufs\":-14}]}",
+        {"{\"title\":\"A\",\"artist\":\"B\",\"year\":26,\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\"}]}",
+         "year", 0},
+        {"{\"title\":\"A\",\"artist\":\"B\",\"label\":\"X\",\"tracks\":[{\"file\":\"1.wav\",\"title\":"
+         "\"One\"}]}",
+         "label", 0},
+        {"{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"1.wav\",\"title\":\"One\",\"gain_db\":1,"
+         "\"target_lufs\":-14}]}",
          "tracks[0].gain_db", 1},
         {"{\"title\":\"A\"", "release.json", 0},
     };
@@ -478,8 +500,8 @@ static void test_release_json(void **state)
         memset(&e, 0, sizeof e);
         int st = mm_release_parse_json(bad[i].doc, &r, &e);
         if (st == MM_OK || strcmp(e.field, bad[i].field) || e.track != bad[i].track)
-            fail_msg("case %zu: status %d, field '%s' (want '%s'), track %zu: %s", i, st, e.field, bad[i].field, e.track,
-                     e.message);
+            fail_msg("case %zu: status %d, field '%s' (want '%s'), track %zu: %s", i, st, e.field,
+                     bad[i].field, e.track, e.message);
         assert_null(r);
         assert_non_null(strstr(e.message, bad[i].field));
     }

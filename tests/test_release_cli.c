@@ -165,7 +165,8 @@ static int parse_cue(const char *text, cue_track *t, int max)
         char line[256], a[80], b[80];
         snprintf(line, sizeof line, "%.*s", (int)len, p);
         char *w = line;
-        while (*w == ' ') w++;
+        while (*w == ' ')
+            w++;
         int k;
         if (sscanf(w, "TRACK %d AUDIO", &k) == 1) {
             assert_int_equal(k, ++n + 1);
@@ -212,24 +213,29 @@ static char *chromium_load(const char *rel_dir)
     path_of(harness, sizeof harness, "harness.html");
     FILE *f = fopen(harness, "w");
     assert_non_null(f);
-    fprintf(f, "<!DOCTYPE html><html><body><pre id=\"result\">pending</pre>\n"
-               "<iframe id=\"f\" src=\"%s/index.html\" style=\"width:1200px;height:900px\"></iframe>\n"
-               "<script>\n"
-               "document.getElementById('f').onload = function () {\n"
-               "  var d = this.contentDocument, im = d.images, broken = 0, bad = [];\n"
-               "  for (var i = 0; i < im.length; i++)\n"
-               "    if (!(im[i].complete && im[i].naturalWidth > 0)) { broken++; bad.push(im[i].getAttribute('src')); }\n"
-               "  document.getElementById('result').textContent =\n"
-               "    'images=' + im.length + ' broken=' + broken + ' [' + bad.join(',') + ']\\n' + d.body.innerText;\n"
-               "};\n</script></body></html>\n", rel_dir);
+    fprintf(f,
+            "<!DOCTYPE html><html><body><pre id=\"result\">pending</pre>\n"
+            "<iframe id=\"f\" src=\"%s/index.html\" style=\"width:1200px;height:900px\"></iframe>\n"
+            "<script>\n"
+            "document.getElementById('f').onload = function () {\n"
+            "  var d = this.contentDocument, im = d.images, broken = 0, bad = [];\n"
+            "  for (var i = 0; i < im.length; i++)\n"
+            "    if (!(im[i].complete && im[i].naturalWidth > 0)) { broken++; "
+            "bad.push(im[i].getAttribute('src')); }\n"
+            "  document.getElementById('result').textContent =\n"
+            "    'images=' + im.length + ' broken=' + broken + ' [' + bad.join(',') + ']\\n' + "
+            "d.body.innerText;\n"
+            "};\n</script></body></html>\n",
+            rel_dir);
     fclose(f);
     path_of(out, sizeof out, "dom.txt");
-    snprintf(cmd, sizeof cmd,
-             "chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-             "--disable-background-networking --disable-component-update --disable-sync "
-             "--user-data-dir='%s/chromium-profile' --allow-file-access-from-files --virtual-time-budget=15000 "
-             "--dump-dom 'file://%s' > '%s' 2>/dev/null",
-             dir, harness, out);
+    snprintf(
+        cmd, sizeof cmd,
+        "chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+        "--disable-background-networking --disable-component-update --disable-sync "
+        "--user-data-dir='%s/chromium-profile' --allow-file-access-from-files --virtual-time-budget=15000 "
+        "--dump-dom 'file://%s' > '%s' 2>/dev/null",
+        dir, harness, out);
     int st = system(cmd);
     assert_int_equal(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
     char *text = slurp("dom.txt");
@@ -238,13 +244,19 @@ static char *chromium_load(const char *rel_dir)
 }
 
 static const char *const flac_release =
-    "{\"title\":\"Test Album\",\"artist\":\"The Band\",\"year\":2026,\"genre\":\"Test\",\"upc\":\"036000291452\",\n"
+    "{\"title\":\"Test Album\",\"artist\":\"The "
+    "Band\",\"year\":2026,\"genre\":\"Test\",\"upc\":\"036000291452\",\n"
     " \"tracks\":[\n"
-    "  {\"file\":\"src/a.wav\",\"title\":\"Alpha\",\"isrc\":\"US-RC1-76-07839\",\"trim\":\"auto\",\"fade_out_s\":0.5,\n"
+    "  "
+    "{\"file\":\"src/"
+    "a.wav\",\"title\":\"Alpha\",\"isrc\":\"US-RC1-76-07839\",\"trim\":\"auto\",\"fade_out_s\":0.5,\n"
     "   \"fade_curve\":\"linear\",\"gain_db\":0},\n"
-    "  {\"file\":\"src/b.wav\",\"title\":\"Beta\",\"artist\":\"A Guest\",\"isrc\":\"GBAYE0601498\",\"gap_before_s\":1.0,\n"
+    "  {\"file\":\"src/b.wav\",\"title\":\"Beta\",\"artist\":\"A "
+    "Guest\",\"isrc\":\"GBAYE0601498\",\"gap_before_s\":1.0,\n"
     "   \"fade_in_s\":0.2,\"fade_curve\":\"linear\",\"gain_db\":0},\n"
-    "  {\"file\":\"src/c.wav\",\"title\":\"Gamma\",\"gap_before_s\":0.5,\"fade_out_s\":0.3,\"fade_curve\":\"log\",\n"
+    "  "
+    "{\"file\":\"src/"
+    "c.wav\",\"title\":\"Gamma\",\"gap_before_s\":0.5,\"fade_out_s\":0.3,\"fade_curve\":\"log\",\n"
     "   \"trim\":{\"start_s\":0.1,\"end_s\":0.2},\"gain_db\":0}]}\n";
 
 static void make_sources(void)
@@ -268,12 +280,14 @@ static void test_flac_release(void **state)
     char out[8192], err[8192], cmd[2048], p[512];
     make_sources();
     write_text("release.json", flac_release);
-    int rc = run("release $D/release.json -o $D/flac --format flac --continuous --force --report-dir $D/report", out, sizeof out,
-                 err, sizeof err);
+    int rc =
+        run("release $D/release.json -o $D/flac --format flac --continuous --force --report-dir $D/report",
+            out, sizeof out, err, sizeof err);
     if (rc != 0) fail_msg("exit %d: %s", rc, err);
     assert_no_partial();
-    static const char *const files[] = {"01 - Alpha.flac", "02 - Beta.flac", "03 - Gamma.flac", "album.cue",
-                                        "album-continuous.flac", "album-continuous.cue", "manifest.json"};
+    static const char *const files[] = {"01 - Alpha.flac", "02 - Beta.flac",        "03 - Gamma.flac",
+                                        "album.cue",       "album-continuous.flac", "album-continuous.cue",
+                                        "manifest.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(p, sizeof p, "flac/%s", files[i]);
         if (!exists(p)) fail_msg("missing %s", p);
@@ -322,8 +336,10 @@ static void test_flac_release(void **state)
         snprintf(out, sizeof out, "%d", i + 1);
         assert_string_equal(flac_tag(tags, "TRACKNUMBER", v, sizeof v), out);
         assert_string_equal(flac_tag(tags, "BARCODE", v, sizeof v), "0036000291452");
-        if (isrc[i]) assert_string_equal(flac_tag(tags, "ISRC", v, sizeof v), isrc[i]);
-        else assert_null(flac_tag(tags, "ISRC", v, sizeof v));
+        if (isrc[i])
+            assert_string_equal(flac_tag(tags, "ISRC", v, sizeof v), isrc[i]);
+        else
+            assert_null(flac_tag(tags, "ISRC", v, sizeof v));
         FLAC__metadata_object_delete(tags);
         if (system("command -v metaflac >/dev/null 2>&1") == 0) {
             snprintf(cmd, sizeof cmd, "metaflac --show-tag=ISRC --show-tag=TITLE '%s'", full);
@@ -338,7 +354,8 @@ static void test_flac_release(void **state)
             print_message("metaflac not found: that reader skipped (apt-get install flac)\n");
         }
         if (system("command -v ffprobe >/dev/null 2>&1") == 0) {
-            snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries format_tags -of default=nw=1 '%s'", full);
+            snprintf(cmd, sizeof cmd, "ffprobe -v error -show_entries format_tags -of default=nw=1 '%s'",
+                     full);
             shell(cmd, out, sizeof out);
             snprintf(v, sizeof v, "TAG:TITLE=%s", titles[i]);
             assert_non_null(strstr(out, v));
@@ -367,7 +384,8 @@ static void test_flac_release(void **state)
         assert_int_equal(ct[i].index01, (long)mm_cd_frames((uint64_t)starts[i], FS));
         if (gaps[i]) {
             /* INDEX 00 where the previous track ends */
-            assert_int_equal(ct[i].index00, (long)mm_cd_frames((uint64_t)(starts[i - 1] + frames[i - 1]), FS));
+            assert_int_equal(ct[i].index00,
+                             (long)mm_cd_frames((uint64_t)(starts[i - 1] + frames[i - 1]), FS));
         } else {
             assert_int_equal(ct[i].index00, -1);
         }
@@ -392,7 +410,8 @@ static void test_flac_release(void **state)
     for (int i = 0; i < 3; i++) {
         snprintf(p, sizeof p, "flac/%s", files[i]);
         read_ints(p, &x, &xi);
-        for (; cur < starts[i]; cur++) assert_true(album[2 * cur] == 0 && album[2 * cur + 1] == 0);
+        for (; cur < starts[i]; cur++)
+            assert_true(album[2 * cur] == 0 && album[2 * cur + 1] == 0);
         assert_memory_equal(album + 2 * starts[i], x, (size_t)frames[i] * 2 * sizeof(int));
         cur = starts[i] + frames[i];
         free(x);
@@ -421,7 +440,7 @@ static void test_flac_release(void **state)
     }
     assert_true(y[0] == 0.0 && y[1] == 0.0); /* the fade starts on frame 0 */
     assert_true(fabs(y[2 * (fin - 1)]) < 0.1 * (fin - 1.0) / fin + 3 * lsb);
-    assert_true(maxerr <= 3 * lsb);           /* ends on frame 8820: from there the source, to the LSB */
+    assert_true(maxerr <= 3 * lsb); /* ends on frame 8820: from there the source, to the LSB */
     /* no discontinuity: no step larger than the cosine's own (0.1 * 2 pi 630 / 44100) plus the fade's */
     assert_true(maxstep <= 0.1 * 2.0 * M_PI * 630.0 / FS + 0.1 / fin + 4 * lsb);
     free(y);
@@ -435,7 +454,8 @@ static void test_flac_release(void **state)
     freq = 441.0;
     lead = 0; /* the silence was trimmed: frame k of the delivery is frame k of the cosine */
     assert_true(y[2 * (n - 1)] == 0.0); /* the fade ends on the last frame */
-    assert_true(fabs(y[2 * (n - fout - 1)] - cosine((size_t)(n - fout - 1), 0)) <= 3 * lsb); /* full gain up to here */
+    assert_true(fabs(y[2 * (n - fout - 1)] - cosine((size_t)(n - fout - 1), 0)) <=
+                3 * lsb); /* full gain up to here */
     for (long k = n - fout; k < n; k++)
         assert_true(fabs(y[2 * k] - (double)(n - 1 - k) / fout * cosine((size_t)k, 0)) <= 3 * lsb);
     free(y);
@@ -451,7 +471,8 @@ static void test_flac_release(void **state)
         assert_true(exists("report/release-timeline.png") || exists("report/release-timeline.svg"));
     }
     free(html);
-    if (system("command -v chromium >/dev/null 2>&1") == 0 && system("command -v gnuplot >/dev/null 2>&1") == 0) {
+    if (system("command -v chromium >/dev/null 2>&1") == 0 &&
+        system("command -v gnuplot >/dev/null 2>&1") == 0) {
         /* the page as a browser shows it: both figures load, the numbers are there */
         char *t = chromium_load("report");
         int ni = -1, nb = -1;
@@ -476,7 +497,8 @@ static void test_cd_release(void **state)
     (void)state;
     char out[8192], err[8192], cmd[4096], p[512];
     for (int s = 1; s <= 3; s++) {
-        snprintf(cmd, sizeof cmd, "%s/mm-corpus song %s/song%d --seconds 4 --seed %d >/dev/null", build_dir, dir, s, s);
+        snprintf(cmd, sizeof cmd, "%s/mm-corpus song %s/song%d --seconds 4 --seed %d >/dev/null", build_dir,
+                 dir, s, s);
         assert_int_equal(system(cmd), 0);
     }
     write_text("cd.json", "{\"title\":\"CD\",\"artist\":\"Band\",\"year\":2025,\"tracks\":["
@@ -493,8 +515,9 @@ static void test_cd_release(void **state)
     assert_int_equal((int)num(dl, "bits"), 16);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(dl, "cd_sector_aligned")));
     /* the gains are the ones `mixmaster album --preset cd` suggests */
-    snprintf(cmd, sizeof cmd, "album --preset cd -o %s/album.json %s/song1/mix.wav %s/song2/mix.wav %s/song3/mix.wav",
-             dir, dir, dir, dir);
+    snprintf(cmd, sizeof cmd,
+             "album --preset cd -o %s/album.json %s/song1/mix.wav %s/song2/mix.wav %s/song3/mix.wav", dir,
+             dir, dir, dir);
     assert_int_equal(run(cmd, out, sizeof out, err, sizeof err), 0);
     char *albs = slurp("album.json");
     cJSON *alb = cJSON_Parse(albs);
@@ -522,7 +545,8 @@ static void test_cd_release(void **state)
     assert_int_equal(ct[0].index01, 150);
     assert_int_equal(ct[1].index01 - ct[1].index00, 98);
     for (int i = 0; i < 3; i++)
-        assert_int_equal((long)ct[i].index01 * MM_CD_SECTOR_FRAMES, (long)num(cJSON_GetArrayItem(tr, i), "start_frame"));
+        assert_int_equal((long)ct[i].index01 * MM_CD_SECTOR_FRAMES,
+                         (long)num(cJSON_GetArrayItem(tr, i), "start_frame"));
     cue = slurp("cd/album.cue");
     assert_int_equal(parse_cue(cue, ct, 4), 3);
     free(cue);
@@ -568,7 +592,9 @@ static void test_crossfade(void **state)
                           "\"fade_curve\":\"linear\",\"gain_db\":0}]}");
     int rc = run("release $D/xf.json -o $D/xf --continuous", out, sizeof out, err, sizeof err);
     if (rc != 0 && rc != 1) fail_msg("exit %d: %s", rc, err);
-    if (rc == 1) assert_int_equal(run("release $D/xf.json -o $D/xf --continuous --force", out, sizeof out, err, sizeof err), 0);
+    if (rc == 1)
+        assert_int_equal(
+            run("release $D/xf.json -o $D/xf --continuous --force", out, sizeof out, err, sizeof err), 0);
     cJSON *m = manifest_of("xf");
     const cJSON *tr = cJSON_GetObjectItem(m, "tracks");
     const long fa = (long)num(cJSON_GetArrayItem(tr, 0), "duration_frames");
@@ -585,7 +611,8 @@ static void test_crossfade(void **state)
     for (long k = 0; k < sb + fb; k++)
         for (int c = 0; c < 2; c++) {
             long va = k < fa ? a[2 * k + c] : 0, vb = k >= sb ? b[2 * (k - sb) + c] : 0;
-            if ((long)album[2 * k + c] != va + vb) fail_msg("frame %ld: %d != %ld + %ld", k, album[2 * k + c], va, vb);
+            if ((long)album[2 * k + c] != va + vb)
+                fail_msg("frame %ld: %d != %ld + %ld", k, album[2 * k + c], va, vb);
         }
     free(album);
     free(a);
@@ -622,18 +649,22 @@ static void test_bad_input(void **state)
         "{\"file\":\"src/nope.wav\",\"title\":\"Two\"}]}",
         "-o $D/never", 3, "tracks[1].file", "src/nope.wav");
     /* a bad ISRC */
-    bad("{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"src/a.wav\",\"title\":\"One\",\"isrc\":\"US-RC1-76-0783\"}]}",
+    bad("{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"src/"
+        "a.wav\",\"title\":\"One\",\"isrc\":\"US-RC1-76-0783\"}]}",
         "-o $D/never", 3, "tracks[0].isrc", "track 1");
     /* a bad UPC check digit */
-    bad("{\"title\":\"A\",\"artist\":\"B\",\"upc\":\"036000291453\",\"tracks\":[{\"file\":\"src/a.wav\",\"title\":\"One\"}]}",
+    bad("{\"title\":\"A\",\"artist\":\"B\",\"upc\":\"036000291453\",\"tracks\":[{\"file\":\"src/"
+        "a.wav\",\"title\":\"One\"}]}",
         "-o $D/never", 3, "upc", "check digit");
     /* a fade longer than the track (b is 1.5 s) */
     bad("{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"src/a.wav\",\"title\":\"One\"},"
-        "{\"file\":\"src/b.wav\",\"title\":\"Two\"},{\"file\":\"src/b.wav\",\"title\":\"Three\",\"fade_out_s\":2}]}",
+        "{\"file\":\"src/b.wav\",\"title\":\"Two\"},{\"file\":\"src/"
+        "b.wav\",\"title\":\"Three\",\"fade_out_s\":2}]}",
         "-o $D/never", 3, "tracks[2].fade_out_s", "longer than the track");
     /* the output folder cannot be created: its parent is a file */
     write_text("plainfile", "x");
-    bad("{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"src/a.wav\",\"title\":\"One\",\"gain_db\":0}]}",
+    bad("{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"src/"
+        "a.wav\",\"title\":\"One\",\"gain_db\":0}]}",
         "-o $D/plainfile/out --force", 3, "plainfile/out", "cannot create the release folder");
     /* a folder that is not empty is left alone */
     path_of(p, sizeof p, "full");
@@ -649,9 +680,11 @@ static void test_bad_input(void **state)
     bad("{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"src/anti.wav\",\"title\":\"Anti\"}]}",
         "-o $D/never --preset apple", 1, "track 1 'Anti': ", "nothing delivered");
     char out[4096], err[8192];
-    assert_int_equal(run("release $D/bad.json -o $D/forced --preset apple --force", out, sizeof out, err, sizeof err), 0);
+    assert_int_equal(
+        run("release $D/bad.json -o $D/forced --preset apple --force", out, sizeof out, err, sizeof err), 0);
     cJSON *m = manifest_of("forced");
-    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "delivery"), "forced_past_failed_checks")));
+    assert_true(
+        cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "delivery"), "forced_past_failed_checks")));
     assert_string_equal(str(cJSON_GetArrayItem(cJSON_GetObjectItem(m, "tracks"), 0), "check"), "fail");
     cJSON_Delete(m);
     /* usage errors exit 2 */

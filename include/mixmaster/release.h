@@ -37,12 +37,12 @@ extern "C" {
 
 #define MM_CD_FRAMES_PER_SECOND 75
 #define MM_CD_SAMPLE_RATE 44100
-#define MM_CD_SECTOR_FRAMES 588      /**< 44100 / 75 sample frames per CD sector */
-#define MM_RELEASE_MAX_TRACKS 99     /**< a CD holds tracks 01..99 */
-#define MM_RELEASE_MAX_GAP_S 60.0    /**< longest silence accepted before a track */
+#define MM_CD_SECTOR_FRAMES 588            /**< 44100 / 75 sample frames per CD sector */
+#define MM_RELEASE_MAX_TRACKS 99           /**< a CD holds tracks 01..99 */
+#define MM_RELEASE_MAX_GAP_S 60.0          /**< longest silence accepted before a track */
 #define MM_RELEASE_DEFAULT_FIRST_GAP_S 2.0 /**< Red Book pregap of track 1 */
-#define MM_RELEASE_DEFAULT_GAP_S 2.0  /**< between tracks: the usual burner default */
-#define MM_RELEASE_AUTO_TRIM_DBFS (-60.0) /**< "trim": "auto" cuts what stays below this */
+#define MM_RELEASE_DEFAULT_GAP_S 2.0       /**< between tracks: the usual burner default */
+#define MM_RELEASE_AUTO_TRIM_DBFS (-60.0)  /**< "trim": "auto" cuts what stays below this */
 
 /* ---- identifiers ------------------------------------------------------- */
 
@@ -73,11 +73,11 @@ int mm_gs1_check_digit(const char *digits, size_t n);
 /* ---- fades ------------------------------------------------------------- */
 
 typedef enum mm_fade_curve {
-    MM_FADE_LINEAR = 0,   /**< g = x */
-    MM_FADE_EQUAL_POWER,  /**< g = sin(pi x / 2): two of them crossfade at constant power */
-    MM_FADE_S_CURVE,      /**< g = (1 - cos(pi x)) / 2: gentle at both ends */
-    MM_FADE_LOG,          /**< linear in dB over 60 dB, lifted to reach 0:
-                               g = (10^(3 (x - 1)) - 10^-3) / (1 - 10^-3) */
+    MM_FADE_LINEAR = 0,  /**< g = x */
+    MM_FADE_EQUAL_POWER, /**< g = sin(pi x / 2): two of them crossfade at constant power */
+    MM_FADE_S_CURVE,     /**< g = (1 - cos(pi x)) / 2: gentle at both ends */
+    MM_FADE_LOG,         /**< linear in dB over 60 dB, lifted to reach 0:
+                              g = (10^(3 (x - 1)) - 10^-3) / (1 - 10^-3) */
     MM_FADE_CURVE_COUNT
 } mm_fade_curve;
 
@@ -120,35 +120,35 @@ size_t mm_release_end_above(const float *const ch[], int channels, size_t n, flo
 typedef enum mm_release_trim { MM_TRIM_NONE = 0, MM_TRIM_SECONDS, MM_TRIM_AUTO } mm_release_trim;
 
 typedef struct mm_release_track {
-    char *file;           /**< as written in release.json */
+    char *file; /**< as written in release.json */
     char *title;
-    char *artist;         /**< NULL: the album's artist */
-    char isrc[13];        /**< 12 characters, or "" for none */
-    double gap_before_s;  /**< NaN: the default (2 s for track 1, 2 s between) */
+    char *artist;        /**< NULL: the album's artist */
+    char isrc[13];       /**< 12 characters, or "" for none */
+    double gap_before_s; /**< NaN: the default (2 s for track 1, 2 s between) */
     mm_release_trim trim;
     double trim_start_s, trim_end_s; /**< MM_TRIM_SECONDS: cut from head and tail */
     double fade_in_s, fade_out_s;
     mm_fade_curve fade_curve;
-    double crossfade_s;   /**< overlap with the previous track in the continuous file */
-    double gain_db;       /**< NaN: the album gain from `album` */
-    double target_lufs;   /**< NaN: none; else the track alone goes to this level */
+    double crossfade_s; /**< overlap with the previous track in the continuous file */
+    double gain_db;     /**< NaN: the album gain from `album` */
+    double target_lufs; /**< NaN: none; else the track alone goes to this level */
 } mm_release_track;
 
 typedef struct mm_release {
     char *title;
     char *artist;
-    char *genre;          /**< NULL: none */
-    int year;             /**< 0: none */
-    char upc[14];         /**< 13 digits (EAN-13) or "" */
+    char *genre;  /**< NULL: none */
+    int year;     /**< 0: none */
+    char upc[14]; /**< 13 digits (EAN-13) or "" */
     size_t count;
     mm_release_track *tracks;
 } mm_release;
 
 /** Where a description is wrong: one line for the user. */
 typedef struct mm_release_error {
-    size_t track;         /**< 1-based; 0 for the album fields */
-    char field[64];       /**< "tracks[2].isrc", "upc", ... */
-    char message[320];    /**< the whole line, naming field and track */
+    size_t track;      /**< 1-based; 0 for the album fields */
+    char field[64];    /**< "tracks[2].isrc", "upc", ... */
+    char message[320]; /**< the whole line, naming field and track */
 } mm_release_error;
 
 /** Fill an error (track 0 = album) with a printf-style message. */
@@ -169,22 +169,22 @@ int mm_release_validate(const mm_release *r, mm_release_error *err);
 /* ---- the plan in frames ------------------------------------------------- */
 
 typedef struct mm_release_plan_config {
-    double sample_rate;   /**< of every track (they must agree) */
-    int cd_align;         /**< 1: 44.1 kHz only; gaps, crossfades and track
-                               lengths in whole sectors of 588 frames */
+    double sample_rate; /**< of every track (they must agree) */
+    int cd_align;       /**< 1: 44.1 kHz only; gaps, crossfades and track
+                             lengths in whole sectors of 588 frames */
 } mm_release_plan_config;
 
 typedef struct mm_release_track_plan {
-    uint64_t source_frames;      /**< the input file */
+    uint64_t source_frames;        /**< the input file */
     uint64_t trim_start, trim_end; /**< frames cut from its head and tail */
-    uint64_t audio_frames;       /**< source_frames - trims: what is kept */
-    uint64_t pad_frames;         /**< silence after it up to a sector boundary */
-    uint64_t frames;             /**< delivered length: audio_frames + pad_frames */
-    uint64_t fade_in, fade_out;  /**< frames, inside the audio (not the pad) */
-    uint64_t gap_before;         /**< silence before the track in the album */
-    uint64_t overlap;            /**< frames shared with the previous track (crossfade) */
-    uint64_t index00;            /**< album frame where the gap starts (= index01 without gap) */
-    uint64_t index01;            /**< album frame where the track starts */
+    uint64_t audio_frames;         /**< source_frames - trims: what is kept */
+    uint64_t pad_frames;           /**< silence after it up to a sector boundary */
+    uint64_t frames;               /**< delivered length: audio_frames + pad_frames */
+    uint64_t fade_in, fade_out;    /**< frames, inside the audio (not the pad) */
+    uint64_t gap_before;           /**< silence before the track in the album */
+    uint64_t overlap;              /**< frames shared with the previous track (crossfade) */
+    uint64_t index00;              /**< album frame where the gap starts (= index01 without gap) */
+    uint64_t index01;              /**< album frame where the track starts */
 } mm_release_track_plan;
 
 /**

@@ -47,22 +47,22 @@ extern "C" {
  *  MM_OK with *out (free with mm_release_free), or MM_ERR_FORMAT /
  *  MM_ERR_INVALID_ARG with the line in err. */
 int mm_release_parse_json(const char *text, mm_release **out, mm_release_error *err);
-void mm_release_free(mm_release *r);   /* NULL ok */
+void mm_release_free(mm_release *r); /* NULL ok */
 
 /** A delivered file and its checksum (64 hex digits). */
 typedef struct mm_release_file {
-    const char *name;     /**< inside the release folder; NULL: none */
+    const char *name; /**< inside the release folder; NULL: none */
     const char *sha256;
 } mm_release_file;
 
 typedef struct mm_release_delivered {
     mm_release_file file;
-    double gain_db;            /**< applied before the limiter */
-    double ceiling_dbtp;       /**< the limiter's true-peak ceiling for this track */
-    double limiting_db;        /**< the limiter's deepest gain reduction */
+    double gain_db;             /**< applied before the limiter */
+    double ceiling_dbtp;        /**< the limiter's true-peak ceiling for this track */
+    double limiting_db;         /**< the limiter's deepest gain reduction */
     mm_measure integrated_lufs; /**< of the delivered file */
     mm_measure true_peak_dbtp;
-    const char *check_status;  /**< "pass", "warn", "fail" */
+    const char *check_status; /**< "pass", "warn", "fail" */
     size_t check_fails, check_warns;
 } mm_release_delivered;
 
@@ -72,14 +72,14 @@ typedef struct mm_release_manifest {
     const mm_release_delivered *tracks;
     double sample_rate;
     int channels, bits;
-    const char *format;        /**< "wav", "flac" */
-    const char *preset;        /**< NULL: none */
-    double target_lufs;        /**< NaN: none */
+    const char *format; /**< "wav", "flac" */
+    const char *preset; /**< NULL: none */
+    double target_lufs; /**< NaN: none */
     double ceiling_dbtp;
-    mm_measure album_lufs;     /**< the delivered tracks as one programme */
+    mm_measure album_lufs; /**< the delivered tracks as one programme */
     uint64_t album_frames;
     int cd_aligned, forced;
-    mm_release_file cue;       /**< the CUE sheet of the separate files */
+    mm_release_file cue;                        /**< the CUE sheet of the separate files */
     mm_release_file continuous, continuous_cue; /**< name NULL: not written */
 } mm_release_manifest;
 
