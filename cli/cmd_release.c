@@ -925,6 +925,40 @@ int cli_cmd_release(int argc, char **argv)
         if (deliver_track(&dx, i) != 0) goto done;
         if (tr[i].check.fails) any_fail = 1;
     }
+    /* what was delivered, for the manifest and the report */
+    const mm_loudness **meters = calloc(n, sizeof *meters);
+    if (!meters) goto nomem;
+    for (size_t i = 0; i < n; i++) {
+        meters[i] = mm_analyzer_loudness(tr[i].out_an);
+        dv[i].file = (mm_release_file){tr[i].file, tr[i].sha};
+        dv[i].gain_db = tr[i].gain_db;
+        dv[i].ceiling_dbtp = tr[i].ceiling_dbtp;
+        dv[i].limiting_db = tr[i].limiting_db;
+        dv[i].integrated_lufs = tr[i].out.integrated_lufs;
+        dv[i].true_peak_dbtp = tr[i].out.true_peak_dbtp;
+        dv[i].check_status = tr[i].check.fails ? "fail" : tr[i].check.warns ? "warn" : "pass";
+        dv[i].check_fails = tr[i].check.fails;
+        dv[i].check_warns = tr[i].check.warns;
+        views[i] = (cli_release_track_view){&tr[i].out, &tr[i].check};
+    }
+    mm_release_manifest m;
+    memset(&m, 0, sizeof m);
+    m.release = rel;
+    m.plans = plans;
+    m.tracks = dv;
+    m.sample_rate = fs;
+    m.channels = nch;
+    m.bits = bits;
+    m.format = ext;
+    m.preset = preset ? preset->name : NULL;
+    m.target_lufs = album_ok ? al.target_lufs : NAN;
+    m.ceiling_dbtp = ceiling;
+    m.album_lufs = mm_loudness_integrated_multiple(meters, n);
+    free(meters);
+    m.album_frames = album_frames;
+    m.cd_aligned = cd;
+    mm_report_options ro = mm_report_options_default();
+    ro.tool = tool;
     if (any_fail) {
         for (size_t i = 0; i < n; i++)
             for (size_t c = 0; c < tr[i].check.count; c++) {
@@ -940,9 +974,12 @@ int cli_cmd_release(int argc, char **argv)
                     "delivered; fix the tracks or use --force\n",
                     preset ? " --preset " : "", preset ? preset->name : "");
             rc = CLI_EXIT_FAIL;
+            /* the report shows why, with every figure of every track */
+            if (o.report_dir) cli_release_report(o.report_dir, &m, views, &ro, 0);
             goto done;
         }
         fprintf(stderr, "mixmaster release: --force: delivering despite the failed checks\n");
+        m.forced = 1;
     }
 
     /* 7. CUE sheets, the continuous file, the manifest */
@@ -992,45 +1029,11 @@ int cli_cmd_release(int argc, char **argv)
             goto done;
         }
     }
-    const mm_loudness **meters = calloc(n, sizeof *meters);
-    if (!meters) goto nomem;
-    for (size_t i = 0; i < n; i++) {
-        meters[i] = mm_analyzer_loudness(tr[i].out_an);
-        dv[i].file = (mm_release_file){tr[i].file, tr[i].sha};
-        dv[i].gain_db = tr[i].gain_db;
-        dv[i].ceiling_dbtp = tr[i].ceiling_dbtp;
-        dv[i].limiting_db = tr[i].limiting_db;
-        dv[i].integrated_lufs = tr[i].out.integrated_lufs;
-        dv[i].true_peak_dbtp = tr[i].out.true_peak_dbtp;
-        dv[i].check_status = tr[i].check.fails ? "fail" : tr[i].check.warns ? "warn" : "pass";
-        dv[i].check_fails = tr[i].check.fails;
-        dv[i].check_warns = tr[i].check.warns;
-        views[i] = (cli_release_track_view){&tr[i].out, &tr[i].check};
-    }
-    mm_release_manifest m;
-    memset(&m, 0, sizeof m);
-    m.release = rel;
-    m.plans = plans;
-    m.tracks = dv;
-    m.sample_rate = fs;
-    m.channels = nch;
-    m.bits = bits;
-    m.format = ext;
-    m.preset = preset ? preset->name : NULL;
-    m.target_lufs = album_ok ? al.target_lufs : NAN;
-    m.ceiling_dbtp = ceiling;
-    m.album_lufs = mm_loudness_integrated_multiple(meters, n);
-    free(meters);
-    m.album_frames = album_frames;
-    m.cd_aligned = cd;
-    m.forced = any_fail;
     m.cue = (mm_release_file){"album.cue", cue_sha};
     if (o.continuous) {
         m.continuous = (mm_release_file){cont_name, cont_sha};
         m.continuous_cue = (mm_release_file){"album-continuous.cue", ccue_sha};
     }
-    mm_report_options ro = mm_report_options_default();
-    ro.tool = tool;
     if (!(manifest = mm_report_release_manifest(&m, &ro, &st))) {
         fprintf(stderr, "mixmaster release: manifest: %s\n", mm_strerror(st));
         goto done;
@@ -1074,7 +1077,7 @@ int cli_cmd_release(int argc, char **argv)
         printf("album: %s, %.1f LUFS as one programme; wrote %s/\n", rel->title, mval(m.album_lufs), o.out);
     }
     rc = CLI_EXIT_OK;
-    if (o.report_dir && cli_release_report(o.report_dir, &m, views, &ro) != 0) rc = CLI_EXIT_INPUT;
+    if (o.report_dir && cli_release_report(o.report_dir, &m, views, &ro, 1) != 0) rc = CLI_EXIT_INPUT;
     goto done;
 nomem:
     fprintf(stderr, "mixmaster release: out of memory\n");

@@ -43,8 +43,9 @@ typedef struct cli_release_track_view {
 } cli_release_track_view;
 
 /* The --report-dir of release: the album timeline (track starts, gaps,
- * fades) and per track loudness; 0 or -1 after a line on stderr. */
+ * fades) and per track loudness and checks; `delivered` 0 when the
+ * pre-delivery check stopped the release. 0 or -1 after a line on stderr. */
 int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_release_track_view *tracks,
-                       const mm_report_options *ro);
+                       const mm_report_options *ro, int delivered);
 
 #endif

@@ -58,7 +58,7 @@ static size_t envelope(const mm_release_manifest *m, size_t i, double *x, double
 }
 
 int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_release_track_view *tv,
-                       const mm_report_options *ro)
+                       const mm_report_options *ro, int delivered)
 {
     char err[CLI_ERRLEN], tmp[3200];
     cli_report r;
@@ -167,6 +167,10 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
     /* the page */
     size_t ni = 0;
     mm_html_item *ai = items;
+    ai[ni++] =
+        (mm_html_item){"Delivered", !delivered  ? "no: the pre-delivery check failed (see the tracks below)"
+                                    : m->forced ? "yes, with --force past failed checks"
+                                                : "yes"};
     ai[ni++] = (mm_html_item){"Album", cli_sp(&sp, "%s - %s", rel->artist, rel->title)};
     if (rel->upc[0]) ai[ni++] = (mm_html_item){"UPC/EAN", rel->upc};
     ai[ni++] = (mm_html_item){"Length", cli_sp(&sp, "%.3f s (%zu tracks)", album_s, n)};
@@ -180,7 +184,8 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
                isfinite(m->target_lufs) ? cli_sp(&sp, "%.1f LUFS", m->target_lufs) : "album level kept",
                m->ceiling_dbtp)};
     sec[0] = (mm_html_section){
-        "Release", m->forced ? "fail" : "pass", ai, ni, NULL, 0, NULL, NULL, 0, NULL, 0, figs, nf};
+        "Release", !delivered || m->forced ? "fail" : "pass", ai, ni, NULL, 0, NULL, NULL, 0, NULL, 0, figs,
+        nf};
     for (size_t i = 0; i < n; i++) {
         const mm_release_track *t = &rel->tracks[i];
         const mm_release_track_plan *p = &m->plans[i];
@@ -208,7 +213,7 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
         ti[k++] =
             (mm_html_item){"Loudness / true peak", cli_sp(&sp, "%.1f LUFS / %.2f dBTP",
                                                           mval(d->integrated_lufs), mval(d->true_peak_dbtp))};
-        ti[k++] = (mm_html_item){"SHA-256", d->file.sha256};
+        ti[k++] = (mm_html_item){"SHA-256", delivered ? d->file.sha256 : "(not delivered)"};
         s->items = ti;
         s->nitems = k;
         const char **tn = &notes[8 * (i + 1)];

@@ -678,7 +678,13 @@ static void test_bad_input(void **state)
      * nothing delivered; --force delivers and says so in the manifest */
     write_wav("src/anti.wav", 2, FS, 2 * FS, SF_FORMAT_PCM_24, antiphase);
     bad("{\"title\":\"A\",\"artist\":\"B\",\"tracks\":[{\"file\":\"src/anti.wav\",\"title\":\"Anti\"}]}",
-        "-o $D/never --preset apple", 1, "track 1 'Anti': ", "nothing delivered");
+        "-o $D/never --preset apple --report-dir $D/failrep", 1, "track 1 'Anti': ", "nothing delivered");
+    /* the report says why */
+    char *fr = slurp("failrep/index.html");
+    assert_non_null(fr);
+    assert_non_null(strstr(fr, "the pre-delivery check failed"));
+    assert_non_null(strstr(fr, "fail phase") ? strstr(fr, "fail phase") : strstr(fr, "fail polarity"));
+    free(fr);
     char out[4096], err[8192];
     assert_int_equal(
         run("release $D/bad.json -o $D/forced --preset apple --force", out, sizeof out, err, sizeof err), 0);
