@@ -198,9 +198,13 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
         ti[k++] = (mm_html_item){"Title / artist",
                                  cli_sp(&sp, "%s / %s", t->title, t->artist ? t->artist : rel->artist)};
         ti[k++] = (mm_html_item){"ISRC", t->isrc[0] ? t->isrc : "none"};
-        ti[k++] = (mm_html_item){"Starts at", cli_sp(&sp, "%.3f s (frame %llu), after a gap of %.3f s",
-                                                     (double)p->index01 / fs, (unsigned long long)p->index01,
-                                                     (double)p->gap_before / fs)};
+        ti[k++] = (mm_html_item){
+            "Starts at",
+            p->overlap
+                ? cli_sp(&sp, "%.3f s (frame %llu), cross-fading %.3f s with the track before",
+                         (double)p->index01 / fs, (unsigned long long)p->index01, (double)p->overlap / fs)
+                : cli_sp(&sp, "%.3f s (frame %llu), after a gap of %.3f s", (double)p->index01 / fs,
+                         (unsigned long long)p->index01, (double)p->gap_before / fs)};
         ti[k++] = (mm_html_item){"Length", cli_sp(&sp, "%.3f s (%llu frames)", (double)p->frames / fs,
                                                   (unsigned long long)p->frames)};
         ti[k++] =
