@@ -147,6 +147,7 @@ double mm_fade_gain_at(mm_fade_curve c, uint64_t k, uint64_t frames, uint64_t in
 {
     double g = 1.0;
     if (k < in) g *= mm_fade_gain(c, (double)k / (double)in);
+    if (out > frames) out = frames;
     if (out && k < frames && k >= frames - out) g *= mm_fade_gain(c, (double)(frames - 1 - k) / (double)out);
     if (k >= frames) g = 0.0;
     return g;
@@ -335,8 +336,13 @@ int mm_release_validate(const mm_release *r, mm_release_error *err)
 /* Seconds to frames, to the nearest frame (or the nearest `unit` frames). */
 static uint64_t to_frames(double s, double fs, uint64_t unit)
 {
+    /* clamped to 2^52 frames (over 3000 years at 44.1 kHz): longer than any
+     * track, so an absurd time fails the length checks instead of
+     * overflowing the conversion */
+    const double cap = 4503599627370496.0;
     double f = floor(s * fs / (double)unit + 0.5);
-    return f > 0.0 ? (uint64_t)f * unit : 0;
+    if (!(f > 0.0)) return 0;
+    return (uint64_t)(f < cap ? f : cap) * unit;
 }
 
 int mm_release_plan(const mm_release_plan_config *cfg, const mm_release *r, const uint64_t *source_frames,

@@ -139,6 +139,9 @@ static void test_fade_apply_exact(void **state)
     assert_true(mm_fade_gain_at(MM_FADE_LINEAR, 1000, 1000, 0, 0) == 0.0);
     assert_true(mm_fade_gain_at(MM_FADE_LINEAR, 0, 1000, 0, 0) == 1.0);
     assert_true(mm_fade_gain_at(MM_FADE_LINEAR, 999, 1000, 0, 0) == 1.0);
+    /* a fade-out longer than the track is the whole track */
+    assert_near(mm_fade_gain_at(MM_FADE_LINEAR, 0, 10, 0, 20), 0.9, 1e-12);
+    assert_true(mm_fade_gain_at(MM_FADE_LINEAR, 9, 10, 0, 20) == 0.0);
 }
 
 static void test_audible_range(void **state)
@@ -268,6 +271,15 @@ static void test_plan_errors(void **state)
     tracks3[2].trim_end_s = 0.5; /* nothing left */
     assert_int_equal(mm_release_plan(&cfg, &rel3, src, NULL, p, &total, &e), MM_ERR_INVALID_ARG);
     assert_string_equal(e.field, "tracks[2].trim");
+    tracks3[2].trim_start_s = 1e300; /* absurd: refused, not overflowed */
+    tracks3[2].trim_end_s = 0.0;
+    assert_int_equal(mm_release_plan(&cfg, &rel3, src, NULL, p, &total, &e), MM_ERR_INVALID_ARG);
+    assert_string_equal(e.field, "tracks[2].trim");
+    tracks3[2].trim = MM_TRIM_NONE;
+    tracks3[2].fade_in_s = 1e300;
+    assert_int_equal(mm_release_plan(&cfg, &rel3, src, NULL, p, &total, &e), MM_ERR_INVALID_ARG);
+    assert_string_equal(e.field, "tracks[2].fade_in_s");
+    tracks3[2].fade_in_s = 0.0;
     tracks3[2].trim = MM_TRIM_AUTO;
     uint64_t aud[6] = {0, 48000, 0, 48000, 0, 0}; /* silent: no audio above the threshold */
     assert_int_equal(mm_release_plan(&cfg, &rel3, src, aud, p, &total, &e), MM_ERR_INVALID_ARG);
