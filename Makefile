@@ -20,7 +20,10 @@ include sources.mk
 
 WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wcast-qual
-override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -fPIC -fno-math-errno \
+# -fno-math-errno and -fno-trapping-math: the library never reads errno after
+# libm calls nor enables floating-point traps, and without them GCC will not
+# vectorize loops that select between computed floating-point values.
+override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -fPIC -fno-math-errno -fno-trapping-math \
                    -Iinclude $(WARNINGS) -MMD -MP
 ifneq ($(SAN),)
 override CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -138,33 +138,36 @@ void mm_compressor_destroy(mm_compressor *c)
  * odd series to t^7 (|t| < 0.172: error below 3e-7). */
 static inline float fast_log2(float x)
 {
-    union { float f; uint32_t u; } v = { x };
-    int e = (int)((v.u >> 23) & 0xff) - 127;
-    v.u = (v.u & 0x007fffffu) | 0x3f800000u; /* m in [1, 2) */
-    float m = v.f;
-    if (m > 1.41421356f) {
-        m *= 0.5f;
-        e += 1;
-    }
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    const int e0 = (int)((u >> 23) & 0xff) - 127;
+    u = (u & 0x007fffffu) | 0x3f800000u; /* m in [1, 2) */
+    float m1;
+    memcpy(&m1, &u, sizeof m1);
+    const int big = m1 > 1.41421356f; /* selects, not a branch: the loop vectorizes */
+    const float m = big ? 0.5f * m1 : m1;
+    const float e = (float)(e0 + big);
     const float t = (m - 1.0f) / (m + 1.0f);
     const float t2 = t * t;
     const float s = t * (2.88539008f + t2 * (0.961796694f + t2 * (0.577078016f + t2 * 0.412198575f)));
-    return (float)e + s;
+    return e + s;
 }
 
 /* 2^x for x in [-60, 10] (gains between -361 and +60 dB): integer part into
  * the exponent bits, fraction f in [-0.5, 0.5] by a degree-5 polynomial
- * (relative error below 3e-7, 3e-6 dB). */
+ * (relative error below 3e-7, 3e-6 dB). The rounding uses a conversion, not
+ * floorf, so the loop vectorizes on any x86-64. */
 static inline float fast_exp2(float x)
 {
     x = x < -60.0f ? -60.0f : (x > 10.0f ? 10.0f : x);
-    const float n = floorf(x + 0.5f);
-    const float f = x - n;
+    const int32_t ni = (int32_t)(x + 64.5f) - 64; /* round to nearest: x + 64.5 > 0 */
+    const float f = x - (float)ni;
     const float p = 1.0f + f * (0.693147182f + f * (0.240226507f + f * (0.0555041087f +
                     f * (0.00961812911f + f * 0.00133335581f))));
-    union { float f; uint32_t u; } v;
-    v.u = (uint32_t)((int32_t)n + 127) << 23;
-    return p * v.f;
+    const uint32_t u = (uint32_t)(ni + 127) << 23;
+    float scale;
+    memcpy(&scale, &u, sizeof scale);
+    return p * scale;
 }
 
 /* Detector level (dB) of `n` frames: max |x| over `nch` channels. */
@@ -182,7 +185,10 @@ static void detect_db(float *MM_RESTRICT level, const float *const det[], int nc
     }
     /* an Inf sample reads as +60 dBFS, so it cannot hold the gain down for
      * longer than a +60 dB peak would */
-    for (size_t i = 0; i < n; i++) level[i] = (float)DB_PER_LOG2 * fast_log2(level[i] < 1e3f ? level[i] : 1e3f);
+    for (size_t i = 0; i < n; i++) {
+        const float a = level[i] < 1e3f ? level[i] : 1e3f;
+        level[i] = (float)DB_PER_LOG2 * fast_log2(a);
+    }
 }
 
 /* In place: detector dB -> target gain reduction dB (>= 0). */
@@ -207,6 +213,25 @@ static void apply_gain(float *MM_RESTRICT out, const float *MM_RESTRICT in, cons
     for (size_t i = 0; i < n; i++) out[i] = in[i] * g[i];
 }
 
+/* Smoothed reduction (dB) -> linear gain with make-up, and the chunk's
+ * largest and summed reduction. */
+MM_TARGET_CLONES
+static void reduction_to_gain(float *MM_RESTRICT gain, const float *MM_RESTRICT red, size_t n, float makeup,
+                              float *max_out, double *sum_out)
+{
+    float mx = *max_out, sum[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) sum[k] += red[i + k];
+    for (; i < n; i++) sum[0] += red[i];
+    for (i = 0; i < n; i++) {
+        mx = red[i] > mx ? red[i] : mx;
+        gain[i] = fast_exp2((makeup - red[i]) * (float)(1.0 / DB_PER_LOG2));
+    }
+    *max_out = mx;
+    *sum_out += (double)sum[0] + sum[1] + sum[2] + sum[3];
+}
+
 void mm_compressor_process(mm_compressor *c, float *const out[], const float *const in[],
                            const float *const sidechain[], int sidechain_channels, size_t frames)
 {
@@ -216,22 +241,23 @@ void mm_compressor_process(mm_compressor *c, float *const out[], const float *co
     if (ndet < 1) return;
     const double ca = c->ca, cr = c->cr;
     const float thr = (float)c->cfg.threshold_db, knee = (float)c->cfg.knee_db, slope = (float)c->slope;
-    const double makeup = c->cfg.makeup_db;
-    double red = c->red, max_red = c->max_red, sum_red = 0.0;
+    const float makeup = (float)c->cfg.makeup_db;
+    double red = c->red, sum_red = 0.0;
+    float max_red = (float)c->max_red;
 
     for (size_t off = 0; off < frames; off += CHUNK) {
         const size_t n = frames - off < CHUNK ? frames - off : CHUNK;
-        detect_db(c->level, det, ndet, off, n);
-        static_reduction(c->level, n, thr, knee, slope);
+        float *MM_RESTRICT lv = c->level;
+        detect_db(lv, det, ndet, off, n);
+        static_reduction(lv, n, thr, knee, slope);
+        /* the only serial step: the smoothing of the reduction, in place */
         for (size_t i = 0; i < n; i++) {
-            const double target = c->level[i];
+            const double target = lv[i];
             const double k = target > red ? ca : cr;
             red = target + k * (red - target);
-            max_red = red > max_red ? red : max_red;
-            sum_red += red;
-            c->gain[i] = (float)((makeup - red) * (1.0 / DB_PER_LOG2));
+            lv[i] = (float)red;
         }
-        for (size_t i = 0; i < n; i++) c->gain[i] = fast_exp2(c->gain[i]);
+        reduction_to_gain(c->gain, lv, n, makeup, &max_red, &sum_red);
         for (int ch = 0; ch < c->cfg.channels; ch++) apply_gain(out[ch] + off, in[ch] + off, c->gain, n);
     }
     c->red = red;
