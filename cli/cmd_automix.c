@@ -1089,6 +1089,7 @@ int cli_cmd_automix(int argc, char **argv)
             if (rs[i].loudness_after_lufs.reason == MM_REASON_NONE) rs[i].loudness_after_lufs.value += master_db;
             mm_automix_renderer_reduction(ss.rend, i, &rs[i].comp_max_reduction_db, &rs[i].duck_max_reduction_db);
             rs[i].warning = s->feat.silent ? "silent: kept at unity gain" : NULL;
+            rs[i].features = &s->feat;
             /* the plan's gain and pan alone, as a change of the stem's power */
             double gl, gr;
             mm_automix_pan_gains(&plan->stem[i], &gl, &gr);
