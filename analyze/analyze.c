@@ -78,6 +78,7 @@ struct mm_analyzer {
     chan_state c[MM_ANALYZE_MAX_CHANNELS];
     uint64_t frames;
     uint64_t stft_frames;
+    double spec_wsum;         /* sum of frame weights (spectrum_weighting) */
     int finished;
     uint64_t first_loud, last_loud;
     int has_loud;
@@ -149,6 +150,7 @@ mm_analyzer *mm_analyzer_create(const mm_analyze_config *cfg, int *err)
         cfg->channels < 1 || cfg->channels > MM_ANALYZE_MAX_CHANNELS ||
         (cfg->true_peak_oversample != 4 && cfg->true_peak_oversample != 8) ||
         cfg->clip_min_run < 1 || !(cfg->spectrum_resolution_hz >= 0.5) ||
+        (cfg->spectrum_weighting != 0 && cfg->spectrum_weighting != 1) ||
         !(cfg->clip_threshold_dbfs <= 0.0) || !isfinite(cfg->over_threshold_dbtp) ||
         !isfinite(cfg->silence_threshold_dbfs) || cfg->series_capacity > ((size_t)1 << 24))
         goto fail;
@@ -238,6 +240,7 @@ void mm_analyzer_reset(mm_analyzer *a)
     memset(a->acc_mm, 0, 3 * a->nbins * sizeof(double));
     memset(a->c, 0, sizeof a->c);
     a->frames = a->stft_frames = 0;
+    a->spec_wsum = 0.0;
     a->finished = 0;
     a->first_loud = a->last_loud = 0;
     a->has_loud = 0;
@@ -480,22 +483,33 @@ static void stereo_time(mm_analyzer *a, size_t n)
     }
 }
 
-/* Add the current STFT frame(s) to the per-bin accumulators. */
+/* Add the current STFT frame to the per-bin accumulators, with weight 1 or
+ * (spectrum_weighting) the frame's own energy sum_k |M|^2 + |S|^2. */
 static void spectrum_accumulate(mm_analyzer *a)
 {
     const float *m = mm_stft_spectrum(a->stft_mid);
-    if (a->stereo) {
-        const float *s = mm_stft_spectrum(a->stft_side);
+    const float *s = a->stereo ? mm_stft_spectrum(a->stft_side) : NULL;
+    double w = 1.0;
+    if (a->cfg.spectrum_weighting) {
+        double e = 0.0;
+        for (size_t k = 0; k < a->nbins; k++) {
+            e += (double)m[2 * k] * m[2 * k] + (double)m[2 * k + 1] * m[2 * k + 1];
+            if (s) e += (double)s[2 * k] * s[2 * k] + (double)s[2 * k + 1] * s[2 * k + 1];
+        }
+        w = e;
+    }
+    a->spec_wsum += w;
+    if (s) {
         for (size_t k = 0; k < a->nbins; k++) {
             double mr = m[2 * k], mi = m[2 * k + 1], sr = s[2 * k], si = s[2 * k + 1];
-            a->acc_mm[k] += mr * mr + mi * mi;
-            a->acc_ss[k] += sr * sr + si * si;
-            a->acc_ms[k] += mr * sr + mi * si;
+            a->acc_mm[k] += w * (mr * mr + mi * mi);
+            a->acc_ss[k] += w * (sr * sr + si * si);
+            a->acc_ms[k] += w * (mr * sr + mi * si);
         }
     } else {
         for (size_t k = 0; k < a->nbins; k++) {
             double mr = m[2 * k], mi = m[2 * k + 1];
-            a->acc_mm[k] += mr * mr + mi * mi;
+            a->acc_mm[k] += w * (mr * mr + mi * mi);
         }
     }
     a->stft_frames++;
@@ -668,7 +682,10 @@ static void finish_spectrum(const mm_analyzer *a, mm_analysis *r)
     /* Parseval for a one-sided spectrum: mean square in a band =
      * 2 sum |X_k|^2 / (N sum w^2) per frame; the AES17 level is 10 log10 of
      * twice that. */
-    double norm = 4.0 / ((double)a->stft_frames * (double)a->nfft * mm_stft_window_power(a->stft_mid));
+    /* with spectrum_weighting the accumulators hold sum w P: divide by sum w
+     * (all-silent weighted input has sum w = 0 and silent accumulators) */
+    double frames_eq = a->spec_wsum > 0.0 ? a->spec_wsum : (double)a->stft_frames;
+    double norm = 4.0 / (frames_eq * (double)a->nfft * mm_stft_window_power(a->stft_mid));
     for (int b = 0; b < MM_THIRD_OCTAVE_BANDS; b++) {
         double fc = 1000.0 * pow(2.0, (double)(b - 17) / 3.0);
         double lo = fc * pow(2.0, -1.0 / 6.0), hi = fc * pow(2.0, 1.0 / 6.0);

@@ -3,6 +3,7 @@
  * See include/mixmaster/loudness.h for what is measured and how.
  */
 #include "mixmaster/loudness.h"
+#include "kweighting.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -111,7 +112,7 @@ static mm_measure measure_none(mm_reason why)
  * 1e-8: a high shelf of +3.9998 dB at 1681.97 Hz, Q 0.70718, and a
  * second-order high-pass at 38.1355 Hz, Q 0.500327 (the "RLB" curve).
  */
-static void kweighting_design(double fs, mm_biquad_coeffs *pre, mm_biquad_coeffs *rlb)
+void mm__kweighting_design(double fs, mm_biquad_coeffs *pre, mm_biquad_coeffs *rlb)
 {
     const double shelf_hz = 1681.974450955533, shelf_db = 3.999843853973347;
     const double shelf_q = 0.7071752369554196;
@@ -234,7 +235,7 @@ mm_loudness *mm_loudness_create(const mm_loudness_config *cfg, int *err)
             r = MM_CHANNEL_DUAL_MONO;
         m->weight[c] = role_weight(r);
     }
-    kweighting_design(cfg->sample_rate, &m->pre, &m->rlb);
+    mm__kweighting_design(cfg->sample_rate, &m->pre, &m->rlb);
     m->sub_frames = (size_t)floor(cfg->sample_rate / 100.0 + 0.5);
     m->inv_sub_frames = 1.0 / (double)m->sub_frames;
     mm_loudness_reset(m);
@@ -454,6 +455,29 @@ static void close_subblock(mm_loudness *m)
     m->sub_fill = 0;
 }
 
+/* Sums of squares (and of the L*R product) of input that is already
+ * K-weighted. */
+static void square_one(const float *MM_RESTRICT x, size_t n, double *acc)
+{
+    double sum = *acc;
+    for (size_t i = 0; i < n; i++) sum += (double)x[i] * x[i];
+    *acc = sum;
+}
+
+static void square_pair(const float *MM_RESTRICT l, const float *MM_RESTRICT r, size_t n, double e[3])
+{
+    double ell = e[0], err = e[1], elr = e[2];
+    for (size_t i = 0; i < n; i++) {
+        const double yl = l[i], yr = r[i];
+        ell += yl * yl;
+        err += yr * yr;
+        elr += yl * yr;
+    }
+    e[0] = ell;
+    e[1] = err;
+    e[2] = elr;
+}
+
 int mm_loudness_process(mm_loudness *m, const float *const in[], size_t frames)
 {
     if (!m || (!in && frames)) return MM_ERR_INVALID_ARG;
@@ -463,14 +487,16 @@ int mm_loudness_process(mm_loudness *m, const float *const in[], size_t frames)
         if (n > frames - pos) n = frames - pos;
         if (m->has_fold) {
             double e[3] = {m->acc[0], m->acc[1], m->acc_lr};
-            kweight_pair(&m->pre, &m->rlb, &m->k[0], &m->k[1], in[0] + pos, in[1] + pos, n, e);
+            if (m->cfg.prefiltered) square_pair(in[0] + pos, in[1] + pos, n, e);
+            else kweight_pair(&m->pre, &m->rlb, &m->k[0], &m->k[1], in[0] + pos, in[1] + pos, n, e);
             m->acc[0] = e[0];
             m->acc[1] = e[1];
             m->acc_lr = e[2];
         } else {
             for (int c = 0; c < m->cfg.channels; c++) {
                 if (m->weight[c] == 0.0) continue;
-                kweight_one(&m->pre, &m->rlb, &m->k[c], in[c] + pos, n, &m->acc[c]);
+                if (m->cfg.prefiltered) square_one(in[c] + pos, n, &m->acc[c]);
+                else kweight_one(&m->pre, &m->rlb, &m->k[c], in[c] + pos, n, &m->acc[c]);
             }
         }
         m->sub_fill += n;

@@ -11,9 +11,12 @@
 #include "mixmaster/biquad.h"
 #include "mixmaster/loudness.h"
 #include "../dsp/internal.h"
+#include "kweighting.h"
 
 #define CHUNK 1024
-#define MAX_STAGES 4
+#define DEVICE_STAGES 4
+/* the device curve, then the two K-weighting stages of the meters */
+#define MAX_STAGES (DEVICE_STAGES + 2)
 #define POINTS_PER_BAND 8
 /* Every device channel is one lane of a SIMD-friendly filter bank: the
  * phone's mono fold in lane 0, then left and right of the other devices. */
@@ -28,7 +31,7 @@ typedef struct device_def {
     const char *name, *description;
     int mono;
     int stages;
-    stage s[MAX_STAGES];
+    stage s[DEVICE_STAGES];
 } device_def;
 
 /* Curves: typical measured responses of each class of device, simplified to
@@ -130,11 +133,14 @@ mm_translation *mm_translation_create(const mm_translation_config *cfg, int *err
     for (int l = 0; l < LANES && e == MM_OK; l++)
         if (!(t->out[l] = calloc(CHUNK, sizeof(float)))) e = MM_ERR_NOMEM;
     int lane = 0;
+    mm_biquad_coeffs kpre, krlb;
+    mm__kweighting_design(cfg->sample_rate, &kpre, &krlb);
     for (int d = 0; d < MM_DEVICE_COUNT && e == MM_OK; d++) {
         const int ch = devices[d].mono ? 1 : 2;
         t->lane[d] = lane;
         for (int i = 0; i < MAX_STAGES; i++) {
-            mm_biquad_coeffs c = i < devices[d].stages ? design(&devices[d], i, cfg->sample_rate) : mm_biquad_identity();
+            mm_biquad_coeffs c = i < devices[d].stages ? design(&devices[d], i, cfg->sample_rate)
+                                 : i == DEVICE_STAGES ? kpre : i == DEVICE_STAGES + 1 ? krlb : mm_biquad_identity();
             for (int k = 0; k < ch; k++) {
                 t->bk->b0[i][lane + k] = c.b0;
                 t->bk->b1[i][lane + k] = c.b1;
@@ -148,6 +154,7 @@ mm_translation *mm_translation_create(const mm_translation_config *cfg, int *err
         mm_loudness_config lc = mm_loudness_config_default(cfg->sample_rate, cfg->channels == 1 ? 1 : ch);
         lc.series_capacity = 0;
         lc.dual_mono = lc.channels == 1; /* one speaker or one channel: as if both ears hear it */
+        lc.prefiltered = 1;              /* the bank applies the K-weighting */
         t->meter[d] = mm_loudness_create(&lc, &e);
     }
     if (e != MM_OK) {

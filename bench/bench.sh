@@ -9,6 +9,9 @@ mkdir -p "$DATA"
 for s in 240 3600; do
     [ -f "$DATA/music-$s.wav" ] || "$BUILD/mm-corpus" bench "$DATA/music-$s.wav" --seconds "$s" >/dev/null
 done
+# references for mastering: the 30 s corpus song and another 240 s mix (seed 2)
+[ -f "$DATA/song/mix.wav" ] || "$BUILD/mm-corpus" song "$DATA/song" >/dev/null
+[ -f "$DATA/ref-240.wav" ] || "$BUILD/mm-corpus" bench "$DATA/ref-240.wav" --seconds 240 --seed 2 >/dev/null
 echo "mixmaster bench ($(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'))"
 echo "input: generated stereo 44.1 kHz 24-bit music, 240 s and 3600 s"
 "$BUILD/mm-bench" "analyze 240 s (4x true peak, spectra)" 240 3 -- $MM analyze --format json "$DATA/music-240.wav"
@@ -36,3 +39,11 @@ done
 set -- "$DATA/music-240.wav"
 ten="$1 $1 $1 $1 $1 $1 $1 $1 $1 $1"
 "$BUILD/mm-bench" "album of 10 x 240 s, -j 2, with plots" 2400 3 -- $MM album -j 2 --report-dir "$DATA/album-report" $ten
+# mastering: analysis of mix and reference, match EQ (8192-tap FIR by FFT),
+# compressor when asked for, 8x true-peak limiter, dither, 24-bit write,
+# analysis of the result (the probe pass runs only when the limiter works)
+"$BUILD/mm-bench" "master 240 s to the 30 s corpus reference" 240 3 -- $MM master -q "$DATA/music-240.wav" --reference "$DATA/song/mix.wav" -o "$DATA/master.wav"
+"$BUILD/mm-bench" "master 240 s to a 240 s reference" 240 3 -- $MM master -q "$DATA/music-240.wav" --reference "$DATA/ref-240.wav" -o "$DATA/master.wav"
+"$BUILD/mm-bench" "master 240 s to spotify (limiter working)" 240 3 -- $MM master -q "$DATA/music-240.wav" --preset spotify -o "$DATA/master.wav"
+"$BUILD/mm-bench" "master 3600 s to spotify (memory must stay flat)" 3600 1 -- $MM master -q "$DATA/music-3600.wav" --preset spotify -o "$DATA/master.wav"
+rm -f "$DATA/master.wav"

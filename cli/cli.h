@@ -10,6 +10,7 @@
 
 #include "mixmaster/analyze.h"
 #include "mixmaster/check.h"
+#include "mixmaster/dither.h"
 #include "mixmaster/plot.h"
 #include "mixmaster/report.h"
 
@@ -51,6 +52,30 @@ int cli_has_suffix(const char *path, const char *suffix);
 
 /* Run fn(i, ctx) for i in [0, count) on `jobs` threads. */
 void cli_parallel_for(size_t count, int jobs, void (*fn)(size_t i, void *ctx), void *ctx);
+
+/* Writing audio (audio_out.c): format from the extension, TPDF dither to
+ * 16 or 24 bits (noise-shaped at 16), written under a temporary name next to
+ * the final path and renamed into place by commit. */
+#define CLI_OUT_BLOCK 4096
+typedef struct cli_out {
+    SNDFILE *sf;
+    char *path, *tmp;
+    int channels, bits, failed;
+    mm_dither *dither;
+    float *inter;
+    int32_t *ints;
+    long clamped;        /* samples clamped at full scale by the quantiser */
+    uint64_t frames;
+} cli_out;
+/* The libsndfile format for path's extension (.wav .flac .aiff .w64 .caf
+ * .rf64 .au) at 16, 24 or 32 (float) bits. 0 or -1 with a reason. */
+int cli_out_format(const char *path, int bits, int *format, char *err, size_t errlen);
+int cli_out_open(cli_out *o, const char *path, double rate, int channels, int bits, char *err, size_t errlen);
+int cli_out_write(cli_out *o, const float *const planar[], size_t frames);
+/* Close and rename into place; on failure the temporary file is removed. */
+int cli_out_commit(cli_out *o, char *err, size_t errlen);
+/* Remove the temporary file (nothing appears at the final path). */
+void cli_out_abort(cli_out *o);
 
 /* Lossy codec round trip in memory (codec.c). */
 typedef enum cli_codec { CLI_CODEC_MP3, CLI_CODEC_OPUS, CLI_CODEC_VORBIS, CLI_CODEC_COUNT } cli_codec;
@@ -153,9 +178,14 @@ int cli_analyze_report(const char *dir, const mm_file_result *res, const cli_gon
 int cli_check_report(const char *dir, const mm_check_config *cfg, const mm_check_file *files,
                      const cli_gonio *const *gonio, size_t n, const mm_report_options *ro);
 
+/* The --report-dir of master (report_master.c). */
+struct mm_master_result;
+int cli_master_report(const char *dir, const struct mm_master_result *m, const char *tool);
+
 int cli_cmd_analyze(int argc, char **argv);
 int cli_cmd_automix(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);
 int cli_cmd_album(int argc, char **argv);
+int cli_cmd_master(int argc, char **argv);
 
 #endif

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "mixmaster/album.h"
+#include "mixmaster/limiter.h"
 #include "mixmaster/loudness.h"
 
 #define READ_BLOCK 4096
@@ -15,6 +17,7 @@
 static const char usage[] =
     "usage: mixmaster album TRACK... [--preset NAME] [--report-dir DIR] [-o OUT|-]\n"
     "                       [--format text|json] [-j N]\n"
+    "       mixmaster album TRACK... --apply -o DIR [--preset NAME] [--bits 16|24|32]\n"
     "\n"
     "Compare the tracks of an album: loudness, loudness range, loudest section,\n"
     "true peak, PLR/PSR, tonal balance, stereo, silence and fades of each; the\n"
@@ -28,6 +31,11 @@ static const char usage[] =
     "  -o, --output OUT   write the report to OUT (atomically) or '-' (stdout)\n"
     "  --format FMT       text (default) or json (also chosen by an OUT ending .json)\n"
     "  -j, --jobs N       analyse N tracks at a time (default 1)\n"
+    "  --apply            render the album with the suggested gains through a\n"
+    "                     true-peak limiter at the target's ceiling into the folder\n"
+    "                     given by -o (NN-name.ext, with DIR/album.json)\n"
+    "  --bits N           bit depth of the rendered tracks: 16, 24 (default) or\n"
+    "                     32 (float); 16 and 24 bit are TPDF-dithered\n"
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 every track analysed, 2 usage error, 3 a track could not be\n"
@@ -276,10 +284,168 @@ out:
     return rc;
 }
 
+/* --apply: each track with its gain, through the limiter, into the folder. */
+typedef struct apply_job {
+    const char *in;
+    char *out;
+    double gain_db, ceiling_dbtp;
+    int bits;
+    int ok;
+    char err[CLI_ERRLEN];
+    double limited_db;
+    mm_analysis after;
+} apply_job;
+
+typedef struct apply_ctx {
+    float gain;
+    mm_limiter *lim;
+    cli_out *out;
+    mm_analyzer *after;
+    float *buf[2];
+    size_t skip; /* output frames still to drop (the limiter's latency) */
+} apply_ctx;
+
+static int apply_block(void *ctx, const float *const planar[], size_t frames)
+{
+    apply_ctx *a = ctx;
+    const int nch = a->out->channels;
+    for (int c = 0; c < nch; c++)
+        for (size_t i = 0; i < frames; i++) a->buf[c][i] = planar ? planar[c][i] * a->gain : 0.0f;
+    int st = mm_limiter_process(a->lim, a->buf, (const float *const *)a->buf, frames);
+    if (st != MM_OK) return st;
+    const size_t drop = a->skip < frames ? a->skip : frames;
+    a->skip -= drop;
+    const float *p[2] = {a->buf[0] + drop, nch == 2 ? a->buf[1] + drop : NULL};
+    if (cli_out_write(a->out, p, frames - drop) != 0) return MM_ERR_IO;
+    return mm_analyzer_process(a->after, p, frames - drop);
+}
+
+static void apply_one(size_t i, void *ctx)
+{
+    apply_job *j = &((apply_job *)ctx)[i];
+    if (!j->out) return;
+    struct stat si, so;
+    if (stat(j->in, &si) == 0 && stat(j->out, &so) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
+        snprintf(j->err, sizeof j->err, "refusing to overwrite the input %s", j->in);
+        return;
+    }
+    cli_audio in;
+    if (cli_audio_open(&in, j->in, j->err, sizeof j->err) != 0) return;
+    const int nch = in.info.channels;
+    const double fs = in.info.samplerate;
+    cli_out out;
+    memset(&out, 0, sizeof out);
+    apply_ctx a = {(float)pow(10.0, j->gain_db / 20.0), NULL, &out, NULL, {NULL, NULL}, 0};
+    if (nch > 2) {
+        snprintf(j->err, sizeof j->err, "--apply renders mono and stereo tracks, not %d channels", nch);
+        goto done;
+    }
+    mm_limiter_config lc = mm_limiter_config_default(fs, nch);
+    lc.ceiling_dbtp = j->ceiling_dbtp;
+    mm_analyze_config ac = mm_analyze_config_default(fs, nch);
+    int st;
+    a.lim = mm_limiter_create(&lc, &st);
+    if (a.lim) a.after = mm_analyzer_create(&ac, &st);
+    for (int c = 0; c < nch; c++) a.buf[c] = malloc(READ_BLOCK * sizeof(float));
+    if (!a.lim || !a.after || !a.buf[0] || (nch == 2 && !a.buf[1])) {
+        snprintf(j->err, sizeof j->err, "cannot render: %s", a.lim && a.after ? "out of memory" : mm_strerror(st));
+        goto done;
+    }
+    a.skip = mm_limiter_latency(a.lim);
+    if (cli_out_open(&out, j->out, fs, nch, j->bits, j->err, sizeof j->err) != 0) goto done;
+    if (cli_audio_stream(&in, READ_BLOCK, apply_block, &a, j->err, sizeof j->err) != 0) goto done;
+    /* flush: the limiter's latency in silence brings out the last frames */
+    for (size_t left = mm_limiter_latency(a.lim); left;) {
+        const size_t k = left < READ_BLOCK ? left : READ_BLOCK;
+        if (apply_block(&a, NULL, k) != MM_OK) {
+            snprintf(j->err, sizeof j->err, "write failed");
+            goto done;
+        }
+        left -= k;
+    }
+    if (cli_out_commit(&out, j->err, sizeof j->err) != 0) goto done;
+    mm_analyzer_finish(a.after, &j->after);
+    j->after.momentary_series = j->after.shortterm_series = j->after.correlation_series = NULL;
+    j->after.loudness_series_count = j->after.correlation_series_count = 0;
+    j->limited_db = mm_limiter_max_reduction_db(a.lim);
+    j->ok = 1;
+done:
+    cli_out_abort(&out);
+    mm_limiter_destroy(a.lim);
+    mm_analyzer_destroy(a.after);
+    free(a.buf[0]);
+    free(a.buf[1]);
+    cli_audio_close(&in);
+}
+
+/* The rendered file for track i: DIR/NN-name.ext, keeping a lossless
+ * extension the writer knows, else .wav. */
+static char *apply_name(const char *dir, size_t i, const char *path, int bits)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t stem = dot ? (size_t)(dot - base) : strlen(base);
+    int fmt;
+    char err[64];
+    const char *ext = dot && cli_out_format(base, bits, &fmt, err, sizeof err) == 0 ? dot : ".wav";
+    size_t n = strlen(dir) + stem + strlen(ext) + 16;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, "%s/%02zu-%.*s%s", dir, i + 1, (int)stem, base, ext);
+    return s;
+}
+
+static int apply_album(const char *dir, const job *jobs, const mm_album_track *tracks, const mm_album_result *al,
+                       size_t n, int bits, int jobs_n)
+{
+    char err[CLI_ERRLEN];
+    cli_report r; /* only for its mkdir -p */
+    if (cli_report_open(&r, dir, err, sizeof err) != 0) {
+        fprintf(stderr, "mixmaster: %s: %s\n", dir, err);
+        return -1;
+    }
+    apply_job *aj = calloc(n, sizeof *aj);
+    size_t *map = calloc(n, sizeof *map);
+    size_t m = 0;
+    int rc = 0;
+    if (!aj || !map) {
+        free(aj);
+        free(map);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!jobs[i].ok) continue;
+        aj[m].in = jobs[i].path;
+        aj[m].out = apply_name(dir, i, jobs[i].path, bits);
+        aj[m].gain_db = tracks[i].suggested_gain_db;
+        aj[m].ceiling_dbtp = al->ceiling_dbtp;
+        aj[m].bits = bits;
+        map[m++] = i;
+    }
+    cli_parallel_for(m, jobs_n, apply_one, aj);
+    printf("\nrendered with the gains, true-peak limited at %.1f dBTP:\n", al->ceiling_dbtp);
+    printf(" #    gain  limited   maxST    LUFS    dBTP  file\n");
+    for (size_t k = 0; k < m; k++) {
+        apply_job *j = &aj[k];
+        if (!j->out) snprintf(j->err, sizeof j->err, "out of memory");
+        if (!j->ok) {
+            fprintf(stderr, "mixmaster: %s: %s\n", j->out ? j->out : j->in, j->err);
+            rc = -1;
+            continue;
+        }
+        printf("%2zu  %+6.1f  %5.1f dB  %6.1f  %6.1f  %6.2f  %s\n", map[k] + 1, j->gain_db, j->limited_db,
+               mval(j->after.shortterm_max_lufs), mval(j->after.integrated_lufs), mval(j->after.true_peak_dbtp), j->out);
+    }
+    for (size_t k = 0; k < m; k++) free(aj[k].out);
+    free(aj);
+    free(map);
+    return rc;
+}
+
 int cli_cmd_album(int argc, char **argv)
 {
     const char *out = NULL, *format = NULL, *preset_name = NULL, *report_dir = NULL;
-    int jobs_n = 1;
+    int jobs_n = 1, apply = 0, bits = 24;
     const char **files = calloc((size_t)argc, sizeof *files);
     size_t nfiles = 0;
     int rc = CLI_EXIT_USAGE;
@@ -304,7 +470,8 @@ int cli_cmd_album(int argc, char **argv)
             snprintf(name, sizeof name, "%s", a);
         }
         int takes = !strcmp(name, "-o") || !strcmp(name, "--output") || !strcmp(name, "--format") || !strcmp(name, "-j") ||
-                    !strcmp(name, "--jobs") || !strcmp(name, "--preset") || !strcmp(name, "--report-dir");
+                    !strcmp(name, "--jobs") || !strcmp(name, "--preset") || !strcmp(name, "--report-dir") ||
+                    !strcmp(name, "--bits");
         if (takes && !val) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "mixmaster album: %s needs a value\n", name);
@@ -333,6 +500,14 @@ int cli_cmd_album(int argc, char **argv)
             preset_name = val;
         } else if (!strcmp(name, "--report-dir")) {
             report_dir = val;
+        } else if (!strcmp(name, "--apply")) {
+            apply = 1;
+        } else if (!strcmp(name, "--bits")) {
+            if (!strcmp(val, "32f")) bits = 32;
+            else if (cli_parse_int(val, &bits) || (bits != 16 && bits != 24 && bits != 32)) {
+                fprintf(stderr, "mixmaster album: --bits must be 16, 24 or 32, not '%s'\n", val);
+                goto done;
+            }
         } else if (a[0] == '-' && a[1] != 0) {
             fprintf(stderr, "mixmaster album: unknown option '%s' (see --help)\n", a);
             goto done;
@@ -348,6 +523,15 @@ int cli_cmd_album(int argc, char **argv)
     if (nfiles == 0) {
         fprintf(stderr, "mixmaster album: no tracks (see --help)\n");
         goto done;
+    }
+    const char *apply_dir = NULL;
+    if (apply) {
+        if (!out || !strcmp(out, "-")) {
+            fprintf(stderr, "mixmaster album: --apply needs -o DIR, the folder for the rendered tracks\n");
+            goto done;
+        }
+        apply_dir = out;
+        out = NULL; /* the text report goes to stdout, the JSON into the folder */
     }
     if (!format) format = (out && cli_has_suffix(out, ".json")) ? "json" : "text";
     for (size_t i = 0; out && strcmp(out, "-") && i < nfiles; i++)
@@ -438,6 +622,17 @@ int cli_cmd_album(int argc, char **argv)
         mm_report_free(doc);
     }
     if (report_dir && nok && album_report(report_dir, &cfg, &al, res, nfiles, &ro) != 0) rc = CLI_EXIT_INPUT;
+    if (apply_dir && nok) {
+        if (apply_album(apply_dir, jobs, tracks, &al, nfiles, bits, jobs_n) != 0) rc = CLI_EXIT_INPUT;
+        char *j = mm_report_album_json(&cfg, &al, res, nfiles, &ro, &st);
+        char err[CLI_ERRLEN], path[4096];
+        snprintf(path, sizeof path, "%s/album.json", apply_dir);
+        if (!j || cli_write_output(path, j, strlen(j), err, sizeof err) != 0) {
+            fprintf(stderr, "mixmaster: %s: %s\n", path, j ? err : "cannot build the report");
+            rc = CLI_EXIT_INPUT;
+        }
+        mm_report_free(j);
+    }
 done:
     for (size_t i = 0; jobs && i < nfiles; i++) {
         free(jobs[i].series);

@@ -12,6 +12,7 @@ static const char usage[] =
     "  automix   balance a rough mix from stems, explaining every move\n"
     "  check     is a mix ready for mastering, or a master ready for delivery?\n"
     "  album     compare the tracks of an album; a gain per track for an even album\n"
+    "  master    master a mix toward a reference track or a delivery preset\n"
     "\n"
     "Run 'mixmaster COMMAND --help' for the options of a command.\n"
     "  -h, --help      show this help\n"
@@ -36,6 +37,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "automix")) return cli_cmd_automix(argc - 1, argv + 1);
     if (!strcmp(cmd, "check")) return cli_cmd_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "album")) return cli_cmd_album(argc - 1, argv + 1);
+    if (!strcmp(cmd, "master")) return cli_cmd_master(argc - 1, argv + 1);
     fprintf(stderr, "mixmaster: unknown command '%s' (see mixmaster --help)\n", cmd);
     return CLI_EXIT_USAGE;
 }

@@ -40,18 +40,38 @@ $MM album --preset apple --report-dir "$OUT/report/album" -o "$OUT/album.json" \
 $MM album --preset apple "$OUT/corpus/mix.wav" "$OUT/corpus2/flawed/too_quiet.wav" "$OUT/corpus3/flawed/no_headroom.wav"
 $MM check --report-dir "$OUT/report/check" -o "$OUT/report/check.txt" "$OUT/corpus/mix.wav" "$OUT/corpus/flawed/polarity.wav" || [ $? -le 1 ]
 echo
-echo "demo: wrote $OUT/analysis.json, $OUT/check.json and $OUT/album.json"
-echo "demo: HTML reports: $OUT/report/check/index.html and $OUT/report/album/index.html"
+echo "== mixmaster master $OUT/corpus/mix.wav --preset spotify"
+$MM master "$OUT/corpus/mix.wav" --preset spotify -o "$OUT/master-spotify.wav" \
+    --report "$OUT/master-spotify.json" --plan-out "$OUT/plan-spotify.json" --report-dir "$OUT/report/master"
+echo
+echo "== mixmaster master $OUT/corpus/flawed/mono.wav --reference $OUT/corpus/mix.wav (the corpus reference mix)"
+# the mono variant lost its side and some treble in the fold-down: matching
+# restores the tonal balance and the loudness; the report shows the width it
+# cannot invent (there is no side signal to raise)
+$MM master "$OUT/corpus/flawed/mono.wav" --reference "$OUT/corpus/mix.wav" -o "$OUT/master-reference.flac" \
+    --report "$OUT/master-reference.json" --plan-out "$OUT/plan-reference.json"
 echo
 echo "== mixmaster automix $OUT/corpus/stems -> $OUT/automix/mix.wav"
 mkdir -p "$OUT/automix"
 $MM automix "$OUT/corpus/stems" -o "$OUT/automix/mix.wav" --plan-out "$OUT/automix/plan.json" \
     --report "$OUT/automix/report.json" --stems-out "$OUT/automix/stems"
 $MM analyze "$OUT/automix/mix.wav"
-# Mastering the automixed mix needs `mixmaster master`; run it when this build has it.
-if $MM master --help >/dev/null 2>&1; then
-    echo
-    echo "== mixmaster master $OUT/automix/mix.wav -> $OUT/automix/master.wav"
-    $MM master "$OUT/automix/mix.wav" -o "$OUT/automix/master.wav"
-fi
-echo "demo: wrote $OUT/automix/ (mix, plan, report, processed stems)"
+echo
+echo "== mixmaster master $OUT/automix/mix.wav --preset spotify -> $OUT/automix/master.wav"
+$MM master "$OUT/automix/mix.wav" --preset spotify -o "$OUT/automix/master.wav"
+echo
+echo "demo: wrote $OUT/analysis.json, $OUT/check.json, $OUT/album.json, $OUT/master-spotify.wav,"
+echo "      $OUT/master-reference.flac and the masters' reports and plans (master-*.json, plan-*.json),"
+echo "      $OUT/automix/ (mix, plan, report, processed stems, master)"
+# one page that leads to every report of the run
+index="$OUT/report/index.html"
+{
+    echo '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>mixmaster demo</title>'
+    echo '<style>body{font-family:"DejaVu Sans",sans-serif;max-width:800px;margin:2em auto}li{margin:.4em 0}</style></head><body>'
+    echo '<h1>mixmaster demo</h1><p>The reports of this run, on the generated corpus.</p><ul>'
+    for d in automix master check album release; do
+        [ -f "$OUT/report/$d/index.html" ] && echo "<li><a href=\"$d/index.html\">$d</a></li>"
+    done
+    echo '</ul></body></html>'
+} > "$index.tmp" && mv "$index.tmp" "$index"
+echo "demo: HTML report: $index"

@@ -277,20 +277,30 @@ static void test_cli_album(void **state)
         g[k] = cJSON_GetObjectItem(tr, "suggested_gain_db")->valuedouble;
     }
     cJSON_Delete(doc);
-    /* the gains, applied, leave the loudest sections within 1 LU */
-    char u[3][700];
-    for (int k = 0; k < 3; k++) {
-        snprintf(u[k], sizeof u[k], "%s/even%d.wav", dir, k + 1);
-        scaled_copy(t[k], u[k], g[k]);
-    }
-    snprintf(args, sizeof args, "--preset apple '%s' '%s' '%s'", u[0], u[1], u[2]);
+    /* --apply renders the album with the gains through the true-peak
+     * limiter: measured again, the loudest sections are within 1 LU, the
+     * album is on Apple's -16 LUFS and every true peak under -1 dBTP */
+    assert_true(g[1] > g[0] && g[0] > g[2]); /* the quietest track gets the most gain */
+    snprintf(args, sizeof args, "album --preset apple --apply -o '%s/applied' -j 2 '%s' '%s' '%s' >/dev/null", dir, t[0], t[1], t[2]);
+    char err2[2048];
+    assert_int_equal(run(args, NULL, 0, err2, sizeof err2), 0);
+    snprintf(args, sizeof args, "--preset apple '%s/applied/01-track1.wav' '%s/applied/02-track2.wav' '%s/applied/03-track3.wav'", dir, dir, dir);
     doc = album_json(args, &rc);
     assert_int_equal(rc, 0);
     al = cJSON_GetObjectItem(doc, "album");
     assert_true(cJSON_GetObjectItem(al, "loudest_section_spread_lu")->valuedouble < 1.0);
     assert_false(cJSON_IsTrue(cJSON_GetObjectItem(al, "spread_warning")));
-    assert_near(cJSON_GetObjectItem(al, "album_integrated_lufs")->valuedouble, -16.0, 0.1);
+    assert_near(cJSON_GetObjectItem(al, "album_integrated_lufs")->valuedouble, -16.0, 0.5);
+    const cJSON *tk;
+    cJSON_ArrayForEach(tk, cJSON_GetObjectItem(doc, "tracks"))
+    {
+        assert_true(cJSON_GetObjectItem(tk, "true_peak_dbtp")->valuedouble <= -1.0 + 1e-9);
+    }
     cJSON_Delete(doc);
+    char p2[800];
+    snprintf(p2, sizeof p2, "%s/applied/album.json", dir);
+    assert_int_equal(access(p2, R_OK), 0);
+    assert_int_equal(run("album --apply x.wav", NULL, 0, err2, sizeof err2), 2); /* needs -o DIR */
 
     /* a bad track: named on stderr, exit 3, the others still in the report */
     snprintf(args, sizeof args, "'%s' '%s/missing.wav' '%s'", t[0], dir, t[1]);

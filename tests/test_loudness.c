@@ -10,6 +10,7 @@
 
 #include <ebur128.h>
 
+#include "mixmaster/biquad.h"
 #include "mixmaster/loudness.h"
 
 static const double rates[] = {44100.0, 48000.0, 96000.0};
@@ -524,6 +525,43 @@ static void test_invalid_config(void **state)
     assert_int_equal(mm_loudness_integrated(NULL).reason, MM_REASON_NOT_MEASURED);
 }
 
+
+/* A meter told its input is already K-weighted reads the same as a normal
+ * meter on the raw signal when the caller applies the K-weighting (here:
+ * the BS.1770-4 Annex 1 48 kHz coefficients, written out, in a cascade). */
+static void test_prefiltered(void **state)
+{
+    (void)state;
+    const double fs = 48000.0;
+    const size_t n = (size_t)(fs * 6);
+    float *l = malloc(n * sizeof(float)), *r = malloc(n * sizeof(float));
+    float *kl = malloc(n * sizeof(float)), *kr = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) {
+        l[i] = (float)(0.2 * tu_gauss() * (i < n / 2 ? 0.3 : 1.0));
+        r[i] = (float)(0.5 * l[i] + 0.1 * tu_gauss());
+    }
+    const mm_biquad_coeffs pre = {1.53512485958697, -2.69169618940638, 1.19839281085285, -1.69065929318241, 0.73248077421585};
+    const mm_biquad_coeffs rlb = {1.0, -2.0, 1.0, -1.99004745483398, 0.99007225036621};
+    mm_biquad_cascade *k = mm_biquad_cascade_create(2, 2, NULL);
+    mm_biquad_cascade_set(k, 0, &pre);
+    mm_biquad_cascade_set(k, 1, &rlb);
+    mm_biquad_cascade_process(k, (float *[]){kl, kr}, (const float *[]){l, r}, n);
+    mm_loudness_config c = mm_loudness_config_default(fs, 2);
+    mm_loudness *raw = mm_loudness_create(&c, NULL);
+    c.prefiltered = 1;
+    mm_loudness *pf = mm_loudness_create(&c, NULL);
+    mm_loudness_process(raw, (const float *[]){l, r}, n);
+    mm_loudness_process(pf, (const float *[]){kl, kr}, n);
+    assert_near(mm_loudness_integrated(pf).value, mm_loudness_integrated(raw).value, 0.001);
+    assert_near(mm_loudness_range(pf).value, mm_loudness_range(raw).value, 0.02);
+    assert_near(mm_loudness_fold_integrated(pf).value, mm_loudness_fold_integrated(raw).value, 0.001);
+    assert_near(mm_loudness_shortterm_max(pf).value, mm_loudness_shortterm_max(raw).value, 0.001);
+    mm_loudness_destroy(raw);
+    mm_loudness_destroy(pf);
+    mm_biquad_cascade_destroy(k);
+    free(l), free(r), free(kl), free(kr);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -539,7 +577,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_lfe_excluded), cmocka_unit_test(test_fold_down),
         cmocka_unit_test(test_silence_and_short), cmocka_unit_test(test_block_independence),
         cmocka_unit_test(test_series),       cmocka_unit_test(test_integrated_multiple),
-        cmocka_unit_test(test_invalid_config),
+        cmocka_unit_test(test_invalid_config),  cmocka_unit_test(test_prefiltered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

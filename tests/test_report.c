@@ -293,6 +293,17 @@ static void test_html_in_chromium(void **state)
     assert_non_null(strstr(t, "lower the level before the converter"));
     assert_non_null(strstr(t, "translation.phone"));
     free(t);
+
+    /* master: spectra, EQ and the decisions with their reasons */
+    snprintf(cmd, sizeof cmd, "master -q %s/mix.wav --preset spotify -o %s/master.wav --report-dir %s/rep-master", corpus, dir, dir);
+    assert_int_equal(run(cmd, NULL, 0, err, sizeof err), 0);
+    t = chromium_load("rep-master");
+    n = images_in(t, &broken);
+    assert_true(n >= 3);
+    assert_int_equal(broken, 0);
+    assert_non_null(strstr(t, "tonal match toward the preset spotify"));
+    assert_non_null(strstr(t, "-14.0")); /* the target loudness in the before/after table */
+    free(t);
 }
 
 /* No gnuplot on PATH: JSON and page are still written, and say why there

@@ -55,6 +55,13 @@ typedef struct mm_analyze_config {
     double silence_threshold_dbfs; /**< leading/trailing silence; default -60 */
     double spectrum_resolution_hz; /**< FFT bin spacing at most this; default 3 */
     size_t series_capacity;      /**< points kept per time series; default 8192 */
+    /** Long-term spectrum averaging. 0 (default): every STFT frame counts
+     *  the same (the plain long-term average). 1: each frame is weighted by
+     *  its own energy (mid + side), so loud sections weigh more than quiet
+     *  intros and breakdowns; a steady signal reads the same either way.
+     *  Applies to every figure built from the spectrum (bands, tonal
+     *  balance, band correlation, the below-120 Hz stereo figures). */
+    int spectrum_weighting;
 } mm_analyze_config;
 
 mm_analyze_config mm_analyze_config_default(double sample_rate, int channels);

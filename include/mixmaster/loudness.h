@@ -69,6 +69,10 @@ typedef struct mm_loudness_config {
      *  when full, neighbours are merged by their maximum and the step
      *  doubles). 0 keeps no series. Default 8192. */
     size_t series_capacity;
+    /** 1: the input is already K-weighted (BS.1770-4 Annex 1 stages 1 and
+     *  2 applied by the caller, e.g. inside a larger filter bank); the meter
+     *  then only measures and gates. Default 0. */
+    int prefiltered;
 } mm_loudness_config;
 
 mm_loudness_config mm_loudness_config_default(double sample_rate, int channels);
