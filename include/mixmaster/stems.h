@@ -17,7 +17,7 @@
  *       for each stem i: mm_stem_analyzer_frames_consume(s[i]);
  *   }
  *   mm_stem_features f[n];  mm_stem_analyzer_finish(s[i], &f[i]);
- *   mm_masking_pair(m, a, b, gain_a_db, gain_b_db, 30, 250, &res);   any gains, after the fact
+ *   mm_masking_pair(m, a, b, gain_a_db, gain_b_db, 30, 250, NULL, &res);   any gains, after the fact
  *
  * ERB bands (Glasberg and Moore 1990): ERB-number z(f) = 21.4 log10(1 + 0.00437 f).
  * Band k is a triangle on the z axis centred at z(20 Hz) + k * step (step
