@@ -95,8 +95,8 @@ $(foreach m,$(MODULES),$(eval $(BUILD)/libmm_$(m).a: $$(patsubst %.c,$(BUILD)/ob
 $(BUILD)/libmixmaster.a: $(LIB_OBJ)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/libmixmaster.so: $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libmixmaster.so.$(SOVERSION) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
+$(BUILD)/libmixmaster.so: $(LIB_OBJ) mixmaster.map
+	$(CC) -shared -Wl,-soname,libmixmaster.so.$(SOVERSION) -Wl,--version-script=mixmaster.map $(LDFLAGS) -o $@ $(LIB_OBJ) $(LIB_LIBS)
 
 $(BUILD)/mixmaster: $(CLI_OBJ) $(MODULE_ARCHIVES)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LINK_ARCHIVES) $(LIBS)

@@ -182,6 +182,10 @@ int cli_check_report(const char *dir, const mm_check_config *cfg, const mm_check
 struct mm_master_result;
 int cli_master_report(const char *dir, const struct mm_master_result *m, const char *tool);
 
+/* The --report-dir of automix (report_automix.c). */
+struct mm_automix_report;
+int cli_automix_report(const char *dir, const struct mm_automix_report *rep, const double *band_hz, int bands);
+
 int cli_cmd_analyze(int argc, char **argv);
 int cli_cmd_automix(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);

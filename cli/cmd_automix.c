@@ -55,6 +55,8 @@ static const char usage[] =
     "                      brass woodwinds fx unknown); FILE is the path or name\n"
     "  --report R.json     write the report: roles, loudness before/after, gain,\n"
     "                      pan, EQ, compression, masking before/after\n"
+    "  --report-dir DIR    also write DIR/index.html with plots (masking heat maps\n"
+    "                      before/after, kick and bass, loudness per stem)\n"
     "  -j, --jobs N        process N stems at a time (default 1)\n"
     "  --target LUFS       loudness of the lead in the mix (default -23)\n"
     "  --peak DBFS         mix true peak at most this (default -6)\n"
@@ -504,6 +506,7 @@ typedef struct role_opt {
 int cli_cmd_automix(int argc, char **argv)
 {
     const char *out = NULL, *plan_out = NULL, *plan_in = NULL, *stems_out = NULL, *report = NULL;
+    const char *report_dir = NULL;
     int jobs = 1, no_resample = 0, rc = CLI_EXIT_USAGE;
     double target = -23.0, peak = -6.0;
     const char **args = calloc((size_t)argc + 1, sizeof *args);
@@ -537,7 +540,7 @@ int cli_cmd_automix(int argc, char **argv)
             snprintf(name, sizeof name, "%s", a);
         }
         static const char *const takes_value[] = {"-o", "--output", "--plan-out", "--plan", "--stems-out", "--role",
-                                                  "--report", "-j", "--jobs", "--target", "--peak", NULL};
+                                                  "--report", "-j", "--jobs", "--target", "--peak", "--report-dir", NULL};
         int takes = 0;
         for (const char *const *t = takes_value; *t; t++)
             if (!strcmp(name, *t)) takes = 1;
@@ -562,6 +565,8 @@ int cli_cmd_automix(int argc, char **argv)
             stems_out = val;
         } else if (!strcmp(name, "--report")) {
             report = val;
+        } else if (!strcmp(name, "--report-dir")) {
+            report_dir = val;
         } else if (!strcmp(name, "--role")) {
             const char *e = strrchr(val, '=');
             if (!e || e == val || !e[1]) {
@@ -900,7 +905,7 @@ int cli_cmd_automix(int argc, char **argv)
             goto done;
         }
     }
-    ss.want_out_analysis = report != NULL;
+    ss.want_out_analysis = report != NULL || report_dir != NULL;
     for (int i = 0; i < n; i++) {
         stem *s = &ss.st[i];
         if (stem_rewind(s) != 0) {
@@ -1085,7 +1090,7 @@ int cli_cmd_automix(int argc, char **argv)
     double balanced[MM_AUTOMIX_MAX_STEMS];
     char tool[64];
     snprintf(tool, sizeof tool, "mixmaster %s", mm_version_string());
-    if (report) {
+    if (report || report_dir) {
         for (int i = 0; i < n; i++) {
             stem *s = &ss.st[i];
             memset(&rs[i], 0, sizeof rs[i]);
@@ -1126,7 +1131,13 @@ int cli_cmd_automix(int argc, char **argv)
         r.masking_in = ss.mask_in;
         r.balanced_gain_db = balanced;
         r.masking_out = ss.mask_out;
-        report_txt = mm_automix_report_json(&r, &st);
+        if (report) report_txt = mm_automix_report_json(&r, &st);
+        if (report_dir && cli_automix_report(report_dir, &r, ss.st[0].feat.band_hz, ss.st[0].feat.bands) != 0) {
+            free(plan_txt);
+            free(report_txt);
+            rc = CLI_EXIT_INPUT;
+            goto done;
+        }
     }
     if ((plan_out && !plan_txt) || (report && !report_txt)) {
         fprintf(stderr, "mixmaster automix: cannot build the JSON: %s\n", mm_strerror(st));

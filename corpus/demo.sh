@@ -54,7 +54,7 @@ echo
 echo "== mixmaster automix $OUT/corpus/stems -> $OUT/automix/mix.wav"
 mkdir -p "$OUT/automix"
 $MM automix "$OUT/corpus/stems" -o "$OUT/automix/mix.wav" --plan-out "$OUT/automix/plan.json" \
-    --report "$OUT/automix/report.json" --stems-out "$OUT/automix/stems"
+    --report "$OUT/automix/report.json" --stems-out "$OUT/automix/stems" --report-dir "$OUT/report/automix"
 $MM analyze "$OUT/automix/mix.wav"
 echo
 echo "== mixmaster master $OUT/automix/mix.wav --preset spotify -> $OUT/automix/master.wav"

@@ -304,6 +304,28 @@ static void test_html_in_chromium(void **state)
     assert_non_null(strstr(t, "tonal match toward the preset spotify"));
     assert_non_null(strstr(t, "-14.0")); /* the target loudness in the before/after table */
     free(t);
+
+    /* automix: masking heat maps, kick and bass, every decision */
+    snprintf(cmd, sizeof cmd, "automix %s/stems -o %s/automix.wav --report-dir %s/rep-automix", corpus, dir, dir);
+    assert_int_equal(run(cmd, NULL, 0, err, sizeof err), 0);
+    t = chromium_load("rep-automix");
+    n = images_in(t, &broken);
+    assert_int_equal(n, 4);
+    assert_int_equal(broken, 0);
+    assert_non_null(strstr(t, "kick: gain"));
+    assert_non_null(strstr(t, "bass: pan"));
+    free(t);
+
+    /* album: the four album figures, the suggested gains */
+    snprintf(cmd, sizeof cmd, "album --preset apple --report-dir %s/rep-album %s/mix.wav %s/flawed/too_quiet.wav", dir, corpus, corpus);
+    assert_int_equal(run(cmd, NULL, 0, err, sizeof err), 0);
+    t = chromium_load("rep-album");
+    n = images_in(t, &broken);
+    assert_int_equal(n, 4);
+    assert_int_equal(broken, 0);
+    assert_non_null(strstr(t, "Suggested gain"));
+    assert_non_null(strstr(t, "Loudest-section spread"));
+    free(t);
 }
 
 /* No gnuplot on PATH: JSON and page are still written, and say why there
