@@ -32,11 +32,13 @@ endif
 
 # Debian packages that provide the pkg-config modules below (make deps).
 DEB_PACKAGES = build-essential pkg-config libfftw3-dev libsndfile1-dev libebur128-dev \
-               libcjson-dev libcmocka-dev libsoxr-dev gnuplot-nox
-# what only the tests need: Chromium loads the HTML reports headless
-TEST_DEB_PACKAGES = chromium
+               libcjson-dev libcmocka-dev libsoxr-dev gnuplot-nox libflac-dev nettle-dev
+# what only the tests need: Chromium loads the HTML reports headless;
+# metaflac (flac) and ffprobe (ffmpeg) read the release's tags independently
+TEST_DEB_PACKAGES = chromium flac ffmpeg
 PC_LIB       = fftw3f libcjson
-PC_MODULES   = $(PC_LIB) sndfile soxr
+# libFLAC (tags) and nettle (SHA-256) serve the CLI's release command only
+PC_MODULES   = $(PC_LIB) sndfile soxr flac nettle
 PC_TEST      = cmocka libebur128 libcjson sndfile
 
 # Lazy (=) so that a missing package is reported by check-deps, not at parse time.
@@ -45,7 +47,7 @@ PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(PC_MODULES) 2>/dev/null)
 PC_TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PC_TEST) 2>/dev/null)
 PC_TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(PC_TEST) 2>/dev/null)
 PC_LIB_LIBS = $(shell $(PKG_CONFIG) --libs $(PC_LIB) 2>/dev/null)
-# the library needs FFTW and cJSON; the programs add libsndfile
+# the library needs FFTW and cJSON; the programs add libsndfile, libFLAC, nettle
 LIB_LIBS = $(PC_LIB_LIBS) -lpthread -lm
 LIBS = $(PC_LIBS) -lpthread -lm
 
@@ -79,7 +81,7 @@ ensure-deps:
 	if [ $$ok = 0 ]; then $(MAKE) --no-print-directory deps; fi
 
 ensure-test-deps: ensure-deps
-	@command -v chromium >/dev/null || $(MAKE) --no-print-directory deps
+	@{ command -v chromium && command -v metaflac && command -v ffprobe; } >/dev/null || $(MAKE) --no-print-directory deps
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

@@ -275,5 +275,6 @@ int cli_cmd_automix(int argc, char **argv);
 int cli_cmd_check(int argc, char **argv);
 int cli_cmd_album(int argc, char **argv);
 int cli_cmd_master(int argc, char **argv);
+int cli_cmd_release(int argc, char **argv);
 
 #endif

@@ -89,6 +89,7 @@ typedef struct stem {
     char *tmp_path;
     char err[CLI_ERRLEN];
     int failed;
+    unsigned long long nonfinite; /* NaN or infinite samples read as 0 */
 } stem;
 
 typedef struct session {
@@ -169,6 +170,12 @@ static int stem_read(stem *s, size_t frames)
             have += odone;
         }
     }
+    /* NaN or infinite samples would poison every filter after them: read as 0 */
+    for (size_t i = 0; i < have * (size_t)ch; i++)
+        if (!isfinite(dst[i])) {
+            dst[i] = 0.0f;
+            s->nonfinite++;
+        }
     if (have < frames) memset(dst + have * (size_t)ch, 0, (frames - have) * (size_t)ch * sizeof(float));
     mm_deinterleave(s->planar, dst, ch, frames);
     return 0;
@@ -846,6 +853,8 @@ int cli_cmd_automix(int argc, char **argv)
             s->role = mm_role_from_features(&s->feat, s->role_why, sizeof s->role_why);
             s->role_source = "spectrum";
         }
+        if (s->nonfinite)
+            fprintf(stderr, "mixmaster: %s: warning: %llu NaN or infinite samples, read as 0\n", s->path, s->nonfinite);
         if (s->feat.silent)
             fprintf(stderr, "mixmaster: %s: warning: silent (no 400 ms block above -70 LUFS): kept at unity gain\n",
                     s->path);
@@ -1094,6 +1103,7 @@ int cli_cmd_automix(int argc, char **argv)
             if (rs[i].loudness_after_lufs.reason == MM_REASON_NONE) rs[i].loudness_after_lufs.value += master_db;
             mm_automix_renderer_reduction(ss.rend, i, &rs[i].comp_max_reduction_db, &rs[i].duck_max_reduction_db);
             rs[i].warning = s->feat.silent ? "silent: kept at unity gain" : NULL;
+            rs[i].features = &s->feat;
             /* the plan's gain and pan alone, as a change of the stem's power */
             double gl, gr;
             mm_automix_pan_gains(&plan->stem[i], &gl, &gr);

@@ -13,6 +13,7 @@ static const char usage[] =
     "  check     is a mix ready for mastering, or a master ready for delivery?\n"
     "  album     compare the tracks of an album; a gain per track for an even album\n"
     "  master    master a mix toward a reference track or a delivery preset\n"
+    "  release   deliver an album: mastered, faded, tagged files, CUE sheet, manifest\n"
     "\n"
     "Run 'mixmaster COMMAND --help' for the options of a command.\n"
     "  -h, --help      show this help\n"
@@ -38,6 +39,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "check")) return cli_cmd_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "album")) return cli_cmd_album(argc - 1, argv + 1);
     if (!strcmp(cmd, "master")) return cli_cmd_master(argc - 1, argv + 1);
+    if (!strcmp(cmd, "release")) return cli_cmd_release(argc - 1, argv + 1);
     fprintf(stderr, "mixmaster: unknown command '%s' (see mixmaster --help)\n", cmd);
     return CLI_EXIT_USAGE;
 }

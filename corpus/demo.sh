@@ -60,9 +60,36 @@ echo
 echo "== mixmaster master $OUT/automix/mix.wav --preset spotify -> $OUT/automix/master.wav"
 $MM master "$OUT/automix/mix.wav" --preset spotify -o "$OUT/automix/master.wav"
 echo
+echo "== mixmaster release: three corpus songs as an album, with gaps, fades and metadata"
+for k in 2 3; do
+    [ -f "$OUT/corpus$k/mix.wav" ] || "$BUILD/mm-corpus" song "$OUT/corpus$k" --seed $k >/dev/null
+done
+mkdir -p "$OUT/release"
+# paths in release.json are relative to its folder; ISRCs and the UPC are
+# examples in the right shape (valid check digit), not registered codes
+cat >"$OUT/release/release.json" <<'JSON'
+{
+  "title": "Corpus", "artist": "The Generated", "year": 2026, "genre": "Demo",
+  "upc": "036000291452",
+  "tracks": [
+    { "file": "../corpus/mix.wav",  "title": "First Light", "isrc": "XX-MM0-26-00001",
+      "fade_in_s": 0.5, "fade_out_s": 3, "fade_curve": "equal-power" },
+    { "file": "../corpus2/mix.wav", "title": "Second Wind", "isrc": "XX-MM0-26-00002",
+      "gap_before_s": 1.5, "fade_out_s": 4, "fade_curve": "s-curve" },
+    { "file": "../corpus3/mix.wav", "title": "Third Time", "artist": "The Generated feat. Seed 3",
+      "isrc": "XX-MM0-26-00003", "crossfade_s": 2, "fade_in_s": 2, "fade_out_s": 5, "fade_curve": "log",
+      "trim": "auto" }
+  ]
+}
+JSON
+rm -rf "$OUT/release/album"
+$MM release "$OUT/release/release.json" -o "$OUT/release/album" --preset apple --format flac --continuous \
+    --report-dir "$OUT/report/release"
+echo
 echo "demo: wrote $OUT/analysis.json, $OUT/check.json, $OUT/album.json, $OUT/master-spotify.wav,"
 echo "      $OUT/master-reference.flac and the masters' reports and plans (master-*.json, plan-*.json),"
-echo "      $OUT/automix/ (mix, plan, report, processed stems, master)"
+echo "      $OUT/automix/ (mix, plan, report, processed stems, master),"
+echo "      $OUT/release/album/ (tracks, CUE sheets, continuous album file, manifest.json)"
 # one page that leads to every report of the run
 index="$OUT/report/index.html"
 {

@@ -416,6 +416,36 @@ done:
 
 /* ---- report ------------------------------------------------------------- */
 
+/* The measured figures the decisions rest on. */
+static cJSON *features_json(const mm_stem_features *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    measure(o, "integrated_lufs", f->integrated_lufs, 2);
+    measure(o, "active_lufs", f->active_lufs, 2);
+    num(o, "active_fraction", f->active_fraction, 3);
+    measure(o, "shortterm_max_lufs", f->shortterm_max_lufs, 2);
+    measure(o, "sample_peak_dbfs", f->sample_peak_dbfs, 2);
+    measure(o, "active_rms_dbfs", f->active_rms_dbfs, 2);
+    measure(o, "crest_db", f->crest_db, 2);
+    measure(o, "level_spread_db", f->level_spread_db, 2);
+    measure(o, "peak10_p90_dbfs", f->peak10_p90_dbfs, 2);
+    num(o, "sustain", f->sustain, 3);
+    measure(o, "centroid_hz", f->centroid_hz, 1);
+    num(o, "low_fraction", f->low_fraction, 4);
+    measure(o, "low_cut_hz", f->low_cut_hz, 1);
+    measure(o, "kick_fundamental_hz", f->low_peak_hz, 2);
+    measure(o, "correlation", f->correlation, 3);
+    measure(o, "width_db", f->width_db, 2);
+    measure(o, "balance_db", f->balance_db, 2);
+    cJSON_AddBoolToObject(o, "panned_mono", f->panned_mono);
+    cJSON *hz = cJSON_AddArrayToObject(o, "erb_band_hz"), *db = cJSON_AddArrayToObject(o, "erb_band_db");
+    for (int k = 0; k < f->bands; k++) {
+        cJSON_AddItemToArray(hz, cJSON_CreateNumber(rnd(f->band_hz[k], 1)));
+        cJSON_AddItemToArray(db, f->erb_db[k] > -250 ? cJSON_CreateNumber(rnd(f->erb_db[k], 2)) : cJSON_CreateNull());
+    }
+    return o;
+}
+
 static cJSON *matrix(const mm_automix_report *r, const mm_masking *m, const double *gains, double lo, double hi)
 {
     const int n = r->plan->stem_count;
@@ -527,6 +557,7 @@ char *mm_automix_report_json(const mm_automix_report *r, int *err)
             cJSON_AddNullToObject(o, "ducking");
         }
         if (rs->warning) cJSON_AddStringToObject(o, "warning", rs->warning);
+        if (rs->features) cJSON_AddItemToObject(o, "features", features_json(rs->features));
         cJSON_AddItemToArray(stems, o);
     }
 

@@ -67,6 +67,37 @@ static float *load(const char *path, size_t *frames, int *ch, int *rate)
     return x;
 }
 
+static void write_wav(const char *path, int ch, int rate, size_t frames, int sub, double f0, double amp);
+
+/* A float stem with a NaN every 1000 samples: read as 0, said once, and the
+ * mix stays finite. */
+static void test_nan_stem(void **state)
+{
+    (void)state;
+    char p[512], out[512], args[4096], err[8192];
+    path_of(p, sizeof p, "nan-keys.wav");
+    path_of(out, sizeof out, "nan-mix.wav");
+    SF_INFO info = {0};
+    info.channels = 1;
+    info.samplerate = 44100;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    SNDFILE *f = sf_open(p, SFM_WRITE, &info);
+    float *x = malloc(44100 * 6 * sizeof(float));
+    for (size_t i = 0; i < 44100 * 6; i++) x[i] = i % 1000 == 7 ? NAN : (float)(0.2 * sin(2 * M_PI * 440 * i / 44100.0));
+    sf_writef_float(f, x, 44100 * 6);
+    sf_close(f);
+    free(x);
+    snprintf(args, sizeof args, "%s/stems/kick.wav %s -o %s", corpus, p, out);
+    assert_int_equal(run(args, err, sizeof err), 0);
+    assert_non_null(strstr(err, "nan-keys.wav: warning: 265 NaN or infinite samples, read as 0"));
+    size_t fr = 0;
+    int ch = 0;
+    float *m = load(out, &fr, &ch, NULL);
+    assert_non_null(m);
+    for (size_t i = 0; i < fr * (size_t)ch; i++) assert_true(isfinite(m[i]));
+    free(m);
+}
+
 static void write_wav(const char *path, int ch, int rate, size_t frames, int sub, double f0, double amp)
 {
     SF_INFO info = {0};
@@ -423,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_plan_rerender),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_odd_stems),
+        cmocka_unit_test(test_nan_stem),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -339,13 +339,38 @@ static void test_hop_choice(void **state)
     ah_free_stems(&in);
 }
 
+/* With names that say nothing, the spectrum finds the drums and the bass. */
+static void test_roles_by_spectrum(void **state)
+{
+    (void)state;
+    double z[AH_MAX] = {0};
+    ah_stems in;
+    perturbed(&in, z, NULL);
+    ah_analysis a;
+    ah_analyse(&in, 0, &a);
+    static const struct {
+        const char *name;
+        mm_role role;
+    } want[] = {{"kick", MM_ROLE_KICK}, {"bass", MM_ROLE_BASS}, {"hats", MM_ROLE_HATS},
+                {"snare", MM_ROLE_SNARE}, {"perc", MM_ROLE_PERC}};
+    for (int i = 0; i < in.n; i++) {
+        char why[160];
+        mm_role r = mm_role_from_features(&a.f[i], why, sizeof why);
+        printf("# %-6s -> %-8s (%s)\n", in.name[i], mm_role_name(r), why);
+        for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+            if (!strcmp(want[k].name, in.name[i])) assert_int_equal(r, want[k].role);
+    }
+    mm_masking_destroy(a.mask);
+    ah_free_stems(&in);
+}
+
 int main(void)
 {
     tu_seed_init("test_automix_eval");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_recovery),          cmocka_unit_test(test_invariance),
         cmocka_unit_test(test_idempotence),       cmocka_unit_test(test_kick_bass_masking),
-        cmocka_unit_test(test_hop_choice),
+        cmocka_unit_test(test_hop_choice),        cmocka_unit_test(test_roles_by_spectrum),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -436,9 +436,9 @@ static void test_roles(void **state)
     /* spectral fallback */
     mm_stem_features f = feat(-20);
     f.low_fraction = 0.8;
-    f.sustain = 0.9;
+    f.level_spread_db.value = 8;
     assert_int_equal(mm_role_from_features(&f, NULL, 0), MM_ROLE_BASS);
-    f.sustain = 0.1;
+    f.level_spread_db.value = 17;
     assert_int_equal(mm_role_from_features(&f, NULL, 0), MM_ROLE_KICK);
     f.low_fraction = 0.05;
     f.centroid_hz.value = 7000;
@@ -446,10 +446,13 @@ static void test_roles(void **state)
     assert_int_equal(mm_role_from_features(&f, why, sizeof why), MM_ROLE_HATS);
     assert_non_null(strstr(why, "7000 Hz"));
     f.centroid_hz.value = 1500;
-    f.crest_db.value = 22;
+    f.crest_db.value = 19;
+    f.level_spread_db.value = 28;
     assert_int_equal(mm_role_from_features(&f, NULL, 0), MM_ROLE_PERC);
+    f.low_fraction = 0.5;
+    assert_int_equal(mm_role_from_features(&f, NULL, 0), MM_ROLE_SNARE);
     f.crest_db.value = 10;
-    f.sustain = 0.8;
+    f.level_spread_db.value = 6;
     assert_int_equal(mm_role_from_features(&f, NULL, 0), MM_ROLE_UNKNOWN);
 }
 

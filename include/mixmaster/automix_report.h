@@ -51,6 +51,7 @@ typedef struct mm_automix_report_stem {
     mm_measure loudness_after_lufs; /**< measured in the final mix (with master gain) */
     double comp_max_reduction_db, duck_max_reduction_db;
     const char *warning;           /**< one line or NULL */
+    const mm_stem_features *features; /**< what the analysis measured (may be NULL) */
 } mm_automix_report_stem;
 
 typedef struct mm_automix_report {
