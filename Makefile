@@ -158,12 +158,14 @@ bench: ensure-deps
 # (MM_NO_CLONES), so no AVX-512 body exists for valgrind 3.19 to stumble
 # on. MM_TEST_VALGRIND=1 tells the tests to shorten their slowest loops (see
 # tests/testutil.h). VALGRIND_SKIP lists the programs left out to keep CI
-# short: end-to-end mastering, automix evaluation, album and report pages,
+# short: end-to-end mastering, automix evaluation, album, release delivery
+# and report pages,
 # which take minutes each under memcheck and whose DSP and rules have their
 # own unit tests in the run; make test-valgrind VALGRIND_SKIP= runs them too.
 VALGRIND ?= valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
             --errors-for-leak-kinds=definite,indirect --suppressions=$(CURDIR)/tests/valgrind.supp
-VALGRIND_SKIP ?= test_report test_automix_eval test_automix_cli test_master test_master_cli test_album
+VALGRIND_SKIP ?= test_report test_automix_eval test_automix_cli test_master test_master_cli test_album \
+                 test_release_cli
 test-valgrind: ensure-deps
 	@$(MAKE) --no-print-directory BUILD=build-valgrind CFLAGS="-O1 -g -DMM_NO_CLONES" all tests
 	@echo "test-valgrind: skipping $(or $(VALGRIND_SKIP),nothing)"
