@@ -8,6 +8,7 @@
 #include <cJSON.h>
 
 #include "mixmaster/report.h"
+#define MM_JSON_ATTACH_FREES /* see internal.h */
 #include "internal.h"
 
 mm_report_options mm_report_options_default(void)

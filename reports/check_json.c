@@ -7,6 +7,7 @@
 #include <cJSON.h>
 
 #include "mixmaster/report.h"
+#define MM_JSON_ATTACH_FREES /* see internal.h */
 #include "internal.h"
 
 static const char *const tonal_keys[MM_TONAL_BANDS] = {"low_db", "low_mid_db", "high_mid_db", "high_db"};

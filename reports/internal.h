@@ -38,8 +38,12 @@ static inline cJSON_bool mm__json_add_item_to_array(cJSON *a, cJSON *item)
     return 0;
 }
 
+/* Attaching frees the item when it fails, so a caller must not free it
+ * again: only the files written that way opt in (MM_JSON_ATTACH_FREES). */
+#ifdef MM_JSON_ATTACH_FREES
 #define cJSON_AddItemToObject(o, k, item) mm__json_add_item_to_object(o, k, item)
 #define cJSON_AddItemToArray(a, item) mm__json_add_item_to_array(a, item)
+#endif
 #define cJSON_AddArrayToObject(o, k) mm__json_ok(cJSON_AddArrayToObject(o, k))
 #define cJSON_AddObjectToObject(o, k) mm__json_ok(cJSON_AddObjectToObject(o, k))
 #define cJSON_AddBoolToObject(o, k, b) mm__json_ok(cJSON_AddBoolToObject(o, k, b))
