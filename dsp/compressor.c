@@ -219,17 +219,32 @@ MM_TARGET_CLONES
 static void reduction_to_gain(float *MM_RESTRICT gain, const float *MM_RESTRICT red, size_t n, float makeup,
                               float *max_out, double *sum_out)
 {
-    float mx = *max_out, sum[4] = {0, 0, 0, 0};
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (int k = 0; k < 4; k++) sum[k] += red[i + k];
-    for (; i < n; i++) sum[0] += red[i];
-    for (i = 0; i < n; i++) {
-        mx = red[i] > mx ? red[i] : mx;
-        gain[i] = fast_exp2((makeup - red[i]) * (float)(1.0 / DB_PER_LOG2));
+    /* eight lanes of maxima and sums: plain loops over small arrays that the
+     * vectorizer turns into one register each */
+    float mx[8], sm[8];
+    for (int k = 0; k < 8; k++) {
+        mx[k] = *max_out;
+        sm[k] = 0.0f;
     }
-    *max_out = mx;
-    *sum_out += (double)sum[0] + sum[1] + sum[2] + sum[3];
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) {
+            mx[k] = red[i + k] > mx[k] ? red[i + k] : mx[k];
+            sm[k] += red[i + k];
+        }
+    for (; i < n; i++) {
+        mx[0] = red[i] > mx[0] ? red[i] : mx[0];
+        sm[0] += red[i];
+    }
+    for (i = 0; i < n; i++) gain[i] = fast_exp2((makeup - red[i]) * (float)(1.0 / DB_PER_LOG2));
+    float m = mx[0];
+    double sum = 0.0;
+    for (int k = 0; k < 8; k++) {
+        m = mx[k] > m ? mx[k] : m;
+        sum += sm[k];
+    }
+    *max_out = m;
+    *sum_out += sum;
 }
 
 void mm_compressor_process(mm_compressor *c, float *const out[], const float *const in[],
