@@ -136,8 +136,12 @@ $(BUILD)/tests/test_alloc: TEST_LDFLAGS = $(foreach f,$(ALLOC_WRAPPED),-Wl,--wra
 
 # The README's test command: installs what is missing, builds, runs every
 # unit/conformance test binary and the command-line tests.
+# Builds on every core unless make was given -j already.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+PARALLEL = $(if $(findstring j,$(filter-out --%,$(MAKEFLAGS))),,-j$(NPROC))
+
 test: ensure-test-deps
-	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory $(PARALLEL) all tests
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
 
 test-asan:
