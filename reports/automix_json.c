@@ -299,7 +299,7 @@ mm_automix_plan *mm_automix_plan_parse(const char *json, int *err, char *why, si
             snprintf(p2, sizeof p2, "%s.channels", path);
             fail(&r, p2, "must be 1 or 2");
         }
-        s->channels = (int)ch;
+        s->channels = ch == 2 ? 2 : 1; /* never cast an unchecked double: it may not fit an int */
         s->silent = get_bool(&r, o, path, "silent", 0);
         s->input_lufs = get_num(&r, o, path, "input_lufs", 0, 0.0);
         s->target_lufs = get_num(&r, o, path, "target_lufs", 0, 0.0);

@@ -260,7 +260,7 @@ int mm_master_plan_from_json(const char *text, mm_master_plan *p, char *errbuf, 
     double sv = num(&r, root, "plan", "schema_version");
     if (!r.failed && sv != MM_MASTER_PLAN_SCHEMA_VERSION)
         fail(&r, "plan.schema_version: %g is not supported (expected %d)", sv, MM_MASTER_PLAN_SCHEMA_VERSION);
-    p->schema_version = (int)sv;
+    p->schema_version = sv == MM_MASTER_PLAN_SCHEMA_VERSION ? MM_MASTER_PLAN_SCHEMA_VERSION : 0;
     if (!r.failed && strcmp(str(&r, root, "plan", "kind"), "mixmaster_master_plan"))
         fail(&r, "plan.kind: expected \"mixmaster_master_plan\"");
 
@@ -341,8 +341,9 @@ int mm_master_plan_from_json(const char *text, mm_master_plan *p, char *errbuf, 
 
     const cJSON *o = r.failed ? NULL : obj(&r, root, "", "output");
     double bits = num(&r, o, "output", "bits");
-    p->bits = (int)bits;
-    if (!r.failed && (double)p->bits != bits) fail(&r, "output.bits: expected 16, 24 or 32");
+    /* compare as doubles first: a huge number does not fit an int */
+    p->bits = bits == 16.0 ? 16 : bits == 24.0 ? 24 : bits == 32.0 ? 32 : 0;
+    if (!r.failed && !p->bits) fail(&r, "output.bits: expected 16, 24 or 32");
     const char *dn = str(&r, o, "output", "dither");
     if (!r.failed) {
         if (!strcmp(dn, "none")) p->dither = MM_MASTER_DITHER_NONE;

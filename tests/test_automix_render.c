@@ -357,6 +357,14 @@ static void test_plan_reader_errors(void **state)
         free(bad);
     }
     char why[256];
+    /* found by fuzz_automix_plan: a channel count of 4e116 was cast to int */
+    FILE *f = fopen("tests/data/automix_plan_huge_channels.json", "rb");
+    assert_non_null(f);
+    char crash[4096];
+    crash[fread(crash, 1, sizeof crash - 1, f)] = 0;
+    fclose(f);
+    assert_null(mm_automix_plan_parse(crash, &err, why, sizeof why));
+    assert_non_null(strstr(why, "channels"));
     assert_null(mm_automix_plan_parse("{\"schema_version\": 1", &err, why, sizeof why));
     assert_non_null(strstr(why, "not valid JSON"));
     assert_null(mm_automix_plan_parse("[]", &err, why, sizeof why));

@@ -347,6 +347,13 @@ static void test_json_strict(void **state)
     e = edited(doc, "\"kind\":\t\"preset\"", "\"kind\":\t\"guess\"");
     expect_error(e, "target.kind");
     free(e);
+    /* numbers far beyond an int are refused, not cast (undefined behaviour) */
+    e = edited(doc, "\"schema_version\":\t1", "\"schema_version\":\t4e116");
+    expect_error(e, "schema_version");
+    free(e);
+    e = edited(doc, "\"bits\":\t24", "\"bits\":\t4e116");
+    expect_error(e, "output.bits");
+    free(e);
     mm_report_free(doc);
 }
 
