@@ -135,10 +135,6 @@ static int report_complete(const char *path, int jsonl, int nfiles)
 
 static char killdir[400];
 
-/* Kill `iters` runs of args at random times, T the time of a whole run:
- * half uniformly in [0, 2 T), half in [0.8 T, 1.2 T) where the report is
- * written and renamed; after each, the final path holds a complete report
- * or nothing. */
 /* What makes a final output complete: a report of nfiles files (JSON or
  * JSON Lines), or an audio file of `frames` frames. */
 typedef struct expect {
@@ -156,6 +152,10 @@ static int output_complete(const char *path, const expect *x)
     return info.frames == x->frames;
 }
 
+/* Kill `iters` runs of args at random times, T the time of a whole run:
+ * a third in [0, T/2), a third in [0.8 T, 1.2 T) where the output is
+ * written and renamed, a third in [0, 2 T); after each, the final path
+ * holds a complete output or nothing. */
 static void kill_at_random_x(const char *label, char *const args[], const char *final_name, const expect *x,
                              int iters, int exit_code)
 {
@@ -180,7 +180,13 @@ static void kill_at_random_x(const char *label, char *const args[], const char *
     for (int i = 0; i < iters; i++) {
         unlink(final);
         const double u = (double)(tu_rand() % 10000u) / 10000.0;
-        const double delay = (i & 1) ? whole * (0.8 + 0.4 * u) : 2.0 * whole * u;
+        /* thirds: early in the run, around the rename, anywhere; the first
+         * kill lands at 2 % of a whole run so that at least one run is cut
+         * short however the machine's load changes its speed */
+        const double delay = i == 0       ? 0.02 * whole
+                             : i % 3 == 0 ? 0.5 * whole * u
+                             : i % 3 == 1 ? whole * (0.8 + 0.4 * u)
+                                          : 2.0 * whole * u;
         pid = spawn(args);
         struct timespec d = {(time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9)};
         nanosleep(&d, NULL);
