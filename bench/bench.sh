@@ -44,6 +44,23 @@ ten="$1 $1 $1 $1 $1 $1 $1 $1 $1 $1"
 # mastering: analysis of mix and reference, match EQ (8192-tap FIR by FFT),
 # compressor when asked for, 8x true-peak limiter, dither, 24-bit write,
 # analysis of the result (the probe pass runs only when the limiter works)
+# a release of the same ten tracks: pre-delivery check, album gains,
+# limiter, fades, FLAC with tags, CUE sheets, manifest with SHA-256
+rel="$DATA/release"
+mkdir -p "$rel"
+{
+    printf '{ "title": "Bench", "artist": "mixmaster", "tracks": [\n'
+    k=1
+    while [ $k -le 10 ]; do
+        sep=,; [ $k -eq 10 ] && sep=
+        printf '  { "file": "../music-240.wav", "title": "Track %d", "fade_out_s": 3 }%s\n' $k "$sep"
+        k=$((k + 1))
+    done
+    printf '] }\n'
+} >"$rel/release.json"
+rm -rf "$rel/out"
+"$BUILD/mm-bench" "release of 10 x 240 s to FLAC (check gate)" 2400 1 -- $MM release -q --force "$rel/release.json" -o "$rel/out" --format flac
+rm -rf "$rel/out"
 "$BUILD/mm-bench" "master 240 s to the 30 s corpus reference" 240 3 -- $MM master -q "$DATA/music-240.wav" --reference "$DATA/song/mix.wav" -o "$DATA/master.wav"
 "$BUILD/mm-bench" "master 240 s to a 240 s reference" 240 3 -- $MM master -q "$DATA/music-240.wav" --reference "$DATA/ref-240.wav" -o "$DATA/master.wav"
 "$BUILD/mm-bench" "master 240 s to spotify (limiter working)" 240 3 -- $MM master -q "$DATA/music-240.wav" --preset spotify -o "$DATA/master.wav"

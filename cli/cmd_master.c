@@ -3,11 +3,13 @@
  *
  * Passes over the mix (streamed, memory does not grow with length):
  *   1. analyse the mix (and the reference) and decide the plan;
- *   2. probe: EQ and compressor, predicting the limiter's loudness at a
- *      range of gains, which gives the gain that meets the target after it;
+ *   2. probe (when the limiter or a compressor will work): EQ and
+ *      compressor, predicting the limiter's loudness at a range of gains,
+ *      which gives the gain that meets the target after it;
  *   3. render to a temporary file next to OUT, measuring what is written;
  *      if the loudness misses the target by more than RENDER_TOLERANCE_LU,
- *      correct the gain and render again (at most MAX_RENDERS times).
+ *      probe if that was not done, correct the gain and render again (at
+ *      most MAX_RENDERS renders).
  * Then the temporary file is renamed to OUT, and the report and the plan
  * are written (each atomically). Any failure leaves no output behind.
  */
@@ -592,15 +594,16 @@ int cli_cmd_master(int argc, char **argv)
     size_t latency = mm_master_chain_latency(chain);
     cli_audio in;
     /* Without limiting and compression the loudness follows from the plan
-     * (gain minus what the EQ adds); the probe pass is needed only when the
-     * limiter may work: when the mix's true peak, raised by the gain and
-     * the largest EQ boost, comes within PROBE_MARGIN_DB of the ceiling. */
+     * (gain minus what the EQ adds), and one render meets the target. The
+     * probe pass comes first only when it will be needed: a compressor, or
+     * a mix whose true peak, raised by the gain alone, comes within
+     * PROBE_MARGIN_DB of the ceiling (the limiter will work). Otherwise the
+     * render goes first; if EQ boosts drive the limiter enough to miss the
+     * target, the loop below probes and renders again. */
     double gain = plan.gain_db - mm_master_plan_eq_loudness_db(&plan), slope = 1.0;
-    double boost = 0.0;
-    for (int b = 0; b < MM_MASTER_BANDS; b++) boost = fmax(boost, fmax(plan.band[b].mid_gain_db, plan.band[b].side_gain_db));
     int probed = 0;
     int need_probe = plan.compressor || mix.true_peak_dbtp.reason != MM_REASON_NONE ||
-                     mix.true_peak_dbtp.value + gain + boost > plan.ceiling_dbtp - PROBE_MARGIN_DB;
+                     mix.true_peak_dbtp.value + gain > plan.ceiling_dbtp - PROBE_MARGIN_DB;
     int passes = 1; /* passes over the mix: the analysis, probes, renders */
     /* 3. render (again if the loudness misses) */
     tmp = temp_next_to(o.out, err, sizeof err);
