@@ -46,27 +46,18 @@ int cli_out_open(cli_out *o, const char *path, double rate, int channels, int bi
     o->channels = channels;
     o->bits = bits;
     o->path = strdup(path);
-    size_t n = strlen(path) + 16;
-    o->tmp = malloc(n);
     o->inter = malloc(CLI_OUT_BLOCK * (size_t)channels * sizeof(float));
     o->ints = malloc(CLI_OUT_BLOCK * (size_t)channels * sizeof(int32_t));
-    if (!o->path || !o->tmp || !o->inter || !o->ints) {
+    if (!o->path || !o->inter || !o->ints) {
         snprintf(err, errlen, "out of memory");
         cli_out_abort(o);
         return -1;
     }
-    snprintf(o->tmp, n, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(o->tmp);
+    int fd = cli_temp_create(path, &o->tmp, err, errlen);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot create a file next to it: %s", strerror(errno));
-        free(o->tmp);
-        o->tmp = NULL;
         cli_out_abort(o);
         return -1;
     }
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(fd, 0666 & ~mask);
     close(fd);
     if (bits != 32) {
         mm_dither_config dc = mm_dither_config_default(rate, channels, bits);

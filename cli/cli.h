@@ -51,6 +51,10 @@ int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, cha
 /* Write `len` bytes to `path` atomically (temporary file PATH.tmp.XXXXXX in
  * the same folder, then rename), or to standard output when path is "-" or
  * NULL. Returns 0 or -1 with a reason in err. */
+/* Create an empty PATH.tmp.XXXXXX next to `path` with the mode a plain
+ * create would give: its descriptor, its name in *tmp (malloc'd), or -1
+ * with the reason in err. The output is renamed over `path` when whole. */
+int cli_temp_create(const char *path, char **tmp, char *err, size_t errlen);
 int cli_write_output(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
 /* The same in steps, for output written as it is produced: open, write any

@@ -211,28 +211,9 @@ static int format_for(const char *path, const char **ext)
  * the SNDFILE open for writing, or NULL with a reason. */
 static char *open_temp(const char *final, int format, int ch, double rate, SNDFILE **sf, char *err, size_t errlen)
 {
-    size_t n = strlen(final) + 24;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    snprintf(tmp, n, "%s.tmp.XXXXXX", final);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot create a file next to it: %s", strerror(errno));
-        free(tmp);
-        return NULL;
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0) { /* the mode a plain create would give */
-        snprintf(err, errlen, "cannot set its mode: %s", strerror(errno));
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return NULL;
-    }
+    char *tmp;
+    int fd = cli_temp_create(final, &tmp, err, errlen);
+    if (fd < 0) return NULL;
     SF_INFO info = {0};
     info.samplerate = (int)rate;
     info.channels = ch;

@@ -254,29 +254,6 @@ static int feed_zeros(cli_block_fn fn, void *ctx, size_t frames, float **zero)
     return MM_OK;
 }
 
-/* Create a temporary file next to `path`; returns its name (malloc'd). */
-static char *temp_next_to(const char *path, char *err, size_t errlen)
-{
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot create a file next to it: %s", strerror(errno));
-        free(tmp);
-        return NULL;
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0) { /* keep 0600 if it fails */ }
-    close(fd);
-    return tmp;
-}
-
 /* ---------------------------------------------------------------------- */
 
 static int probe_pass(mm_master_chain *chain, const char *mix, size_t latency, float **zero, int quiet,
@@ -606,7 +583,8 @@ int cli_cmd_master(int argc, char **argv)
                      mix.true_peak_dbtp.value + gain > plan.ceiling_dbtp - PROBE_MARGIN_DB;
     int passes = 1; /* passes over the mix: the analysis, probes, renders */
     /* 3. render (again if the loudness misses) */
-    tmp = temp_next_to(o.out, err, sizeof err);
+    int tfd = cli_temp_create(o.out, &tmp, err, sizeof err);
+    if (tfd >= 0) close(tfd);
     if (!tmp) {
         fprintf(stderr, "mixmaster: %s: %s\n", o.out, err);
         goto done;

@@ -33,6 +33,31 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
+int cli_temp_create(const char *path, char **tmp, char *err, size_t errlen)
+{
+    size_t n = strlen(path) + 16;
+    *tmp = malloc(n);
+    if (!*tmp) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* same folder as the target, so rename() cannot cross file systems */
+    snprintf(*tmp, n, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(*tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create a file next to it: %s", strerror(errno));
+        free(*tmp);
+        *tmp = NULL;
+        return -1;
+    }
+    /* mkstemp makes the file 0600; give it the mode a plain create would
+     * (if that fails the file keeps 0600, which is safe) */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) { /* keep 0600 */ }
+    return fd;
+}
+
 static int is_stdout(const char *path) { return !path || strcmp(path, "-") == 0; }
 
 int cli_sink_open(cli_sink *o, const char *path, char *err, size_t errlen)
@@ -43,27 +68,9 @@ int cli_sink_open(cli_sink *o, const char *path, char *err, size_t errlen)
         o->fd = STDOUT_FILENO;
         return 0;
     }
-    size_t n = strlen(path);
-    o->tmp = malloc(n + 16);
     o->path = path;
-    if (!o->tmp) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    /* same folder as the target, so rename() cannot cross file systems */
-    snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
-    o->fd = mkstemp(o->tmp);
-    if (o->fd < 0) {
-        snprintf(err, errlen, "cannot create a file next to it: %s", strerror(errno));
-        free(o->tmp);
-        o->tmp = NULL;
-        return -1;
-    }
-    /* mkstemp makes the file 0600; give it the mode a plain create would */
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(o->fd, 0666 & ~mask) != 0) o->err = errno;
-    return 0;
+    o->fd = cli_temp_create(path, &o->tmp, err, errlen);
+    return o->fd < 0 ? -1 : 0;
 }
 
 int cli_sink_write(cli_sink *o, const char *data, size_t len)
