@@ -58,6 +58,27 @@ fuzz_master_plan|fuzz_automix_plan)
     fi
     rm -f "$out/m.wav"
     ;;
+fuzz_release)
+    # the demo's album, a CD-aligned one with trims and gains, and edges
+    cat >"$out/demo.json" <<'JSON'
+{ "title": "Corpus", "artist": "The Generated", "year": 2026, "genre": "Demo", "upc": "036000291452",
+  "tracks": [
+    { "file": "a.wav", "title": "First Light", "isrc": "XX-MM0-26-00001", "fade_in_s": 0.5, "fade_out_s": 3,
+      "fade_curve": "equal-power" },
+    { "file": "b.wav", "title": "Second Wind", "isrc": "XX-MM0-26-00002", "gap_before_s": 1.5, "fade_out_s": 4,
+      "fade_curve": "s-curve" },
+    { "file": "c.wav", "title": "Third Time", "artist": "Guest", "isrc": "XXMM02600003", "crossfade_s": 2,
+      "fade_in_s": 2, "fade_out_s": 5, "fade_curve": "log", "trim": "auto" } ] }
+JSON
+    cat >"$out/cd.json" <<'JSON'
+{ "title": "Sectors", "artist": "A", "tracks": [
+    { "file": "a.wav", "title": "One", "trim": {"start_s": 0.25, "end_s": 1.1}, "gain_db": -1.5 },
+    { "file": "b.wav", "title": "Two", "gap_before_s": 0, "target_lufs": -14, "fade_curve": "linear",
+      "fade_out_s": 29 } ] }
+JSON
+    printf '{"title": "x", "artist": "y", "tracks": []}' >"$out/empty.json"
+    printf '{"title": "x", "artist": "y", "tracks": [{"file": "a", "title": "t", "crossfade_s": 1}]}' >"$out/bad.json"
+    ;;
 *)
     if [ -d "fuzz/seeds/$target" ]; then cp "fuzz/seeds/$target"/* "$out"/ 2>/dev/null || true; fi
     ;;
