@@ -26,6 +26,7 @@
 #include "mixmaster/limiter.h"
 #include "mixmaster/loudness.h"
 #include "mixmaster/translation.h"
+#include "mixmaster/truepeak.h"
 
 #define BLOCK 4096
 #define CODEC_EXCERPT_S 20.0   /* as check: the loudest 20 s through each codec */
@@ -366,12 +367,104 @@ static int write_zeros(SNDFILE *out, int nch, uint64_t frames, int32_t *buf)
     return 0;
 }
 
+/* A cross-fade: the previous track's tail `a` and this track's head `b`
+ * (h frames, interleaved, in sf_readf_int's 32-bit scale) summed into `a`.
+ * Two tracks each under the ceiling can sum above it (in-phase material
+ * under equal-power fades adds up to 3 dB mid-overlap), so the sum is
+ * measured (8x true peak per frame) and, where it passes the ceiling,
+ * lowered by a gain confined to the overlap: the gain each frame needs,
+ * its minimum over XF_SMOOTH frames, then averaged over XF_SMOOTH frames
+ * (never above what any frame needs, no step). Near the ends of the
+ * overlap one track is alone and needs no gain, so the tracks around it stay bit
+ * for bit what the separate files hold. The result is measured again and,
+ * if interpolation between frames still peaks over, cut 0.1 dB deeper.
+ * Returns the deepest cut in dB (0 when the plain sum fits), or -1 when
+ * memory runs out. */
+#define XF_SMOOTH 256
+#define XF_EDGE 64
+static double crossfade_sum(int32_t *a, const int32_t *b, uint64_t h, int nch, double ceiling_dbtp, double step)
+{
+    const size_t n = (size_t)h;
+    int e;
+    mm_truepeak_config tc = mm_truepeak_config_default(nch);
+    tc.oversample = 8;
+    mm_truepeak *tp = mm_truepeak_create(&tc, &e);
+    const size_t lat = tp ? (size_t)mm_truepeak_latency(tp) : 0;
+    float **x = mm_planar_alloc(nch, n + lat, &e), **pk = mm_planar_alloc(nch, n + lat, &e);
+    double *need = malloc(n * sizeof *need), *g = malloc(n * sizeof *g);
+    double cut_db = -1.0;
+    if (!tp || !x || !pk || !need || !g) goto out;
+    const double scale = 1.0 / 2147483648.0, lim = pow(10.0, ceiling_dbtp / 20.0);
+    for (size_t k = 0; k < n; k++) g[k] = 1.0;
+    double margin = 1.0;
+    for (int attempt = 0; attempt < 6; attempt++) {
+        /* peaks of the sum with the gain so far */
+        for (int c = 0; c < nch; c++) {
+            for (size_t k = 0; k < n; k++) {
+                size_t j = k * (size_t)nch + (size_t)c;
+                x[c][k] = (float)(((double)a[j] + (double)b[j]) * scale * g[k]);
+            }
+            memset(x[c] + n, 0, lat * sizeof(float));
+        }
+        mm_truepeak_reset(tp);
+        mm_truepeak_process(tp, (const float *const *)x, n + lat, pk);
+        /* the first and last XF_EDGE frames are left alone: their readings
+         * lack the audio around the overlap, and one track is alone there */
+        int over = 0;
+        for (size_t k = 0; k < n; k++) {
+            double p = 0.0;
+            for (int c = 0; c < nch; c++) p = fmax(p, pk[c][k + lat]);
+            if (k < XF_EDGE || k + XF_EDGE >= n) p = 0.0;
+            need[k] = p > lim * margin ? lim * margin / p : 1.0;
+            over |= p > lim;
+        }
+        if (!over) break;
+        /* min over the window ending XF_SMOOTH - 1 frames later, then the
+         * mean over the window: each frame gets at most what it needs */
+        for (size_t k = 0; k < n; k++) {
+            double m = 1.0;
+            for (size_t q = k; q < k + XF_SMOOTH && q < n; q++) m = fmin(m, need[q]);
+            pk[0][k] = (float)m;
+        }
+        double acc = 0.0;
+        for (size_t k = 0; k < n; k++) {
+            acc += pk[0][k] - (k >= XF_SMOOTH ? pk[0][k - XF_SMOOTH] : 1.0);
+            double mean = 1.0 + acc / XF_SMOOTH;
+            g[k] *= fmin(1.0, mean);
+        }
+        margin *= pow(10.0, -0.1 / 20.0);
+    }
+    double gmin = 1.0;
+    for (size_t k = 0; k < n; k++) {
+        gmin = fmin(gmin, g[k]);
+        for (int c = 0; c < nch; c++) {
+            size_t j = k * (size_t)nch + (size_t)c;
+            double v = ((double)a[j] + (double)b[j]) * g[k];
+            /* whole steps of the delivered word length, as the tracks hold */
+            v = floor(v / step + 0.5) * step;
+            a[j] = v > (double)INT32_MAX - (step - 1.0) ? (int32_t)((double)INT32_MAX - (step - 1.0))
+                   : v < (double)INT32_MIN              ? INT32_MIN
+                                                        : (int32_t)v;
+        }
+    }
+    cut_db = -20.0 * log10(gmin);
+out:
+    mm_truepeak_destroy(tp);
+    mm_planar_free(x);
+    mm_planar_free(pk);
+    free(need);
+    free(g);
+    return cut_db;
+}
+
 /* The album as one file: the delivered tracks, bit for bit, at their
  * album positions; gaps are digital silence; where a track cross-fades
- * into the next, the two overlap and are summed (saturating). */
+ * into the next the two overlap and are summed, kept under the ceiling by
+ * crossfade_sum(). cut_db[i] receives the dip applied where track i
+ * begins (0: none). */
 static int write_continuous(const char *path, int format, const char *dir, const track *tr,
-                            const mm_release_track_plan *plans, size_t n, int nch, double fs, char *err,
-                            size_t errlen)
+                            const mm_release_track_plan *plans, size_t n, int nch, double fs, double ceiling_dbtp,
+                            double *cut_db, char *err, size_t errlen)
 {
     SF_INFO info = {0};
     info.samplerate = (int)fs;
@@ -383,6 +476,9 @@ static int write_continuous(const char *path, int format, const char *dir, const
         return -1;
     }
     int rc = -1;
+    snprintf(err, errlen, "out of memory"); /* until a more precise reason */
+    /* one step of the delivered word length, in sf_readf_int's 32-bit scale */
+    const double step = (format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16 ? 65536.0 : 256.0;
     int32_t *buf = malloc((size_t)BLOCK * (size_t)nch * sizeof *buf);
     int32_t *hold = NULL; /* the previous track's tail that overlaps this one */
     uint64_t held = 0, cur = 0;
@@ -405,17 +501,41 @@ static int write_continuous(const char *path, int format, const char *dir, const
             sf_close(in);
             goto out;
         }
+        cut_db[i] = 0.0;
+        if (held) {
+            /* the overlap with the previous track's tail, summed whole */
+            int32_t *head = malloc((size_t)held * (size_t)nch * sizeof *head);
+            if (!head || sf_readf_int(in, head, (sf_count_t)held) != (sf_count_t)held) {
+                if (head) snprintf(err, errlen, "%s: cannot read back its first %llu frames", tr[i].file,
+                                   (unsigned long long)held);
+                free(head);
+                free(nh);
+                sf_close(in);
+                goto out;
+            }
+            cut_db[i] = crossfade_sum(hold, head, held, nch, ceiling_dbtp, step);
+            free(head);
+            if (cut_db[i] < 0.0) {
+                free(nh);
+                sf_close(in);
+                goto out;
+            }
+            /* as the loop below does with a block: write what precedes the
+             * next overlap, hold the rest */
+            uint64_t keep_from = pl->frames - next_overlap, wn = held <= keep_from ? held : keep_from;
+            if (wn && sf_writef_int(out, hold, (sf_count_t)wn) != (sf_count_t)wn) {
+                sf_close(in);
+                free(nh);
+                goto io;
+            }
+            for (uint64_t q = wn; q < held; q++)
+                memcpy(nh + (q - keep_from) * (uint64_t)nch, hold + q * (uint64_t)nch, (size_t)nch * sizeof *nh);
+            pos = held;
+        }
         for (;;) {
             sf_count_t got = sf_readf_int(in, buf, BLOCK);
             if (got <= 0) break;
-            for (sf_count_t k = 0; k < got; k++, pos++) {
-                int32_t *fr = buf + (size_t)k * (size_t)nch;
-                if (pos < held)
-                    for (int c = 0; c < nch; c++) {
-                        int64_t s = (int64_t)fr[c] + hold[pos * (uint64_t)nch + (uint64_t)c];
-                        fr[c] = s > INT32_MAX ? INT32_MAX : s < INT32_MIN ? INT32_MIN : (int32_t)s;
-                    }
-            }
+            pos += (uint64_t)got;
             /* frames [pos - got, pos): the tail that overlaps the next track is held back */
             uint64_t start = pos - (uint64_t)got, keep_from = pl->frames - next_overlap;
             uint64_t wn = pos <= keep_from ? (uint64_t)got : keep_from > start ? keep_from - start : 0;
@@ -1011,10 +1131,19 @@ int cli_cmd_release(int argc, char **argv)
     free(names);
     if (o.continuous) {
         snprintf(path, sizeof path, "%s/%s", tmpdir, cont_name);
-        if (write_continuous(path, sf_format, tmpdir, tr, plans, n, nch, fs, err, sizeof err) != 0) {
-            fprintf(stderr, "mixmaster release: %s: %s\n", cont_name, err);
+        double *cut = calloc(n, sizeof *cut);
+        if (!cut || write_continuous(path, sf_format, tmpdir, tr, plans, n, nch, fs, ceiling, cut, err, sizeof err) != 0) {
+            fprintf(stderr, "mixmaster release: %s: %s\n", cont_name, cut ? err : "out of memory");
+            free(cut);
             goto done;
         }
+        for (size_t i = 0; i < n && !o.quiet; i++)
+            if (cut[i] > 0.0)
+                fprintf(stderr,
+                        "mixmaster release: %s: the cross-fade into track %zu summed above %.1f dBTP; lowered "
+                        "by up to %.2f dB there\n",
+                        cont_name, i + 1, ceiling, cut[i]);
+        free(cut);
         if (flac) {
             cli_tag tags[] = {{"TITLE", rel->title},        {"ARTIST", rel->artist}, {"ALBUM", rel->title},
                               {"ALBUMARTIST", rel->artist}, {"DATE", year},          {"GENRE", rel->genre},

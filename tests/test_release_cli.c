@@ -21,6 +21,7 @@
 #include "cliutil.h"
 
 #include <dirent.h>
+#include <ebur128.h>
 #include <strings.h>
 
 #include <FLAC/metadata.h>
@@ -33,11 +34,12 @@
  * finds the start exactly) at 0.1 after `lead` frames of silence. */
 static size_t lead;
 static double freq;
+static int loud; /* 1: at 0.95 (-0.45 dBFS) instead of 0.1 */
 static float cosine(size_t i, int c)
 {
     (void)c;
     if (i < lead) return 0.0f;
-    return (float)(0.1 * cos(2.0 * M_PI * freq * (double)(i - lead) / FS));
+    return (float)((loud ? 0.95 : 0.1) * cos(2.0 * M_PI * freq * (double)(i - lead) / FS));
 }
 static float antiphase(size_t i, int c)
 {
@@ -626,6 +628,89 @@ static void test_crossfade(void **state)
     cJSON_Delete(m);
 }
 
+/* True peak of interleaved stereo (32-bit integers, or floats when x is
+ * NULL), by libebur128 (4x): an independent meter. */
+static double ebur128_true_peak_db(const int *x, const float *xf, long frames)
+{
+    ebur128_state *st = ebur128_init(2, FS, EBUR128_MODE_TRUE_PEAK);
+    assert_non_null(st);
+    if (x) assert_int_equal(ebur128_add_frames_int(st, x, (size_t)frames), EBUR128_SUCCESS);
+    else assert_int_equal(ebur128_add_frames_float(st, xf, (size_t)frames), EBUR128_SUCCESS);
+    double a = 0, b = 0;
+    ebur128_true_peak(st, 0, &a);
+    ebur128_true_peak(st, 1, &b);
+    ebur128_destroy(&st);
+    return 20.0 * log10(fmax(a, b));
+}
+
+/* Two loud tracks (the same 441 Hz tone, limited to -1 dBTP) cross-faded
+ * with equal-power fades: in phase, the plain sum would peak 3 dB over the
+ * ceiling mid-overlap. The continuous file stays under the ceiling, the
+ * cut goes no deeper than it must, and outside the overlap the file is
+ * the tracks bit for bit. */
+static void test_crossfade_ceiling(void **state)
+{
+    (void)state;
+    char out[4096], err[8192];
+    make_sources();
+    lead = 0;
+    freq = 441.0;
+    loud = 1;
+    write_wav("src/loud.wav", 2, FS, 2 * FS, SF_FORMAT_PCM_24, cosine);
+    loud = 0;
+    write_text("xl.json", "{\"title\":\"X\",\"artist\":\"B\",\"tracks\":["
+                          "{\"file\":\"src/loud.wav\",\"title\":\"Out\",\"fade_out_s\":1,"
+                          "\"fade_curve\":\"equal-power\",\"gain_db\":0},"
+                          "{\"file\":\"src/loud.wav\",\"title\":\"In\",\"crossfade_s\":1,\"fade_in_s\":1,"
+                          "\"fade_curve\":\"equal-power\",\"gain_db\":0}]}");
+    int rc = run("release $D/xl.json -o $D/xl --continuous --force", out, sizeof out, err, sizeof err);
+    if (rc != 0) fail_msg("exit %d: %s", rc, err);
+    printf("# %s", strstr(err, "cross-fade") ? strstr(err, "cross-fade") : "(no cross-fade line)\n");
+    assert_non_null(strstr(err, "lowered by up to"));
+    cJSON *m = manifest_of("xl");
+    const cJSON *tr = cJSON_GetObjectItem(m, "tracks");
+    const long fa = (long)num(cJSON_GetArrayItem(tr, 0), "duration_frames");
+    const long fb = (long)num(cJSON_GetArrayItem(tr, 1), "duration_frames");
+    const long sb = (long)num(cJSON_GetArrayItem(tr, 1), "start_frame");
+    assert_int_equal(sb, fa - FS);
+    int *album, *a, *b;
+    SF_INFO ai, xi;
+    assert_int_equal(read_ints("xl/album-continuous.wav", &album, &ai), sb + fb);
+    read_ints("xl/01 - Out.wav", &a, &xi);
+    read_ints("xl/02 - In.wav", &b, &xi);
+    /* each track alone is at the ceiling; their plain sum is well over it */
+    const double ta = ebur128_true_peak_db(a, NULL, fa), tb = ebur128_true_peak_db(b, NULL, fb);
+    /* the plain sum in floats: in integers it would clip at full scale */
+    float *plain = malloc((size_t)(2 * FS) * sizeof *plain);
+    for (long k = 0; k < FS; k++)
+        for (int c = 0; c < 2; c++)
+            plain[2 * k + c] = (float)(((double)a[2 * (sb + k) + c] + b[2 * k + c]) / 2147483648.0);
+    /* inside the overlap, 0.1 s from its ends (a meter started mid-signal
+     * reads the step from silence at its start as a peak) */
+    const long e = FS / 10;
+    const double tplain = ebur128_true_peak_db(NULL, plain + 2 * e, FS - 2 * e);
+    const double tall = ebur128_true_peak_db(album, NULL, sb + fb);
+    const double tov = ebur128_true_peak_db(album + 2 * (sb + e), NULL, FS - 2 * e);
+    printf("# tracks %.2f / %.2f dBTP, plain sum of the overlap %.2f dBTP, continuous file %.2f dBTP "
+           "(its overlap %.2f dBTP), libebur128 4x\n",
+           ta, tb, tplain, tall, tov);
+    assert_true(ta <= -0.95 && tb <= -0.95);
+    assert_true(tplain > -1.0 + 2.5); /* equal-power fades in phase: +3 dB */
+    assert_true(tall <= -1.0 + 0.05); /* the ceiling, with the meters' difference (8x vs 4x) */
+    assert_true(tov >= -1.5);         /* and the cut no deeper than it must be */
+    for (long k = 0; k < sb + fb; k++)
+        for (int c = 0; c < 2; c++) {
+            if (k >= sb && k < fa) continue; /* the overlap */
+            long want = k < fa ? a[2 * k + c] : b[2 * (k - sb) + c];
+            if ((long)album[2 * k + c] != want) fail_msg("frame %ld: %d != %ld", k, album[2 * k + c], want);
+        }
+    free(plain);
+    free(album);
+    free(a);
+    free(b);
+    cJSON_Delete(m);
+}
+
 /* Each bad input: its exit code, a line naming `what`, and no release. */
 static void bad(const char *json, const char *args, int want_rc, const char *what, const char *what2)
 {
@@ -717,6 +802,7 @@ int main(void)
         cmocka_unit_test(test_flac_release),
         cmocka_unit_test(test_cd_release),
         cmocka_unit_test(test_crossfade),
+        cmocka_unit_test(test_crossfade_ceiling),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, setup, cliutil_teardown);
