@@ -846,6 +846,7 @@ int cli_cmd_release(int argc, char **argv)
     mm_album_input *ins = NULL;
     mm_album_track *atr = NULL;
     mm_release_delivered *dv = NULL;
+    double *xcut = NULL; /* the continuous file's cross-fade dip per track, dB */
     mm_dither *dither = NULL;
     float *bufs = NULL;
     int32_t *ints = NULL;
@@ -1054,6 +1055,7 @@ int cli_cmd_release(int argc, char **argv)
         dv[i].gain_db = tr[i].gain_db;
         dv[i].ceiling_dbtp = tr[i].ceiling_dbtp;
         dv[i].limiting_db = tr[i].limiting_db;
+        dv[i].continuous_cut_db = NAN; /* set when the continuous file is written */
         dv[i].integrated_lufs = tr[i].out.integrated_lufs;
         dv[i].true_peak_dbtp = tr[i].out.true_peak_dbtp;
         dv[i].check_status = tr[i].check.fails ? "fail" : tr[i].check.warns ? "warn" : "pass";
@@ -1131,19 +1133,19 @@ int cli_cmd_release(int argc, char **argv)
     free(names);
     if (o.continuous) {
         snprintf(path, sizeof path, "%s/%s", tmpdir, cont_name);
-        double *cut = calloc(n, sizeof *cut);
-        if (!cut || write_continuous(path, sf_format, tmpdir, tr, plans, n, nch, fs, ceiling, cut, err, sizeof err) != 0) {
-            fprintf(stderr, "mixmaster release: %s: %s\n", cont_name, cut ? err : "out of memory");
-            free(cut);
+        xcut = calloc(n, sizeof *xcut);
+        if (!xcut ||
+            write_continuous(path, sf_format, tmpdir, tr, plans, n, nch, fs, ceiling, xcut, err, sizeof err) != 0) {
+            fprintf(stderr, "mixmaster release: %s: %s\n", cont_name, xcut ? err : "out of memory");
             goto done;
         }
+        for (size_t i = 0; i < n; i++) dv[i].continuous_cut_db = xcut[i];
         for (size_t i = 0; i < n && !o.quiet; i++)
-            if (cut[i] > 0.0)
+            if (xcut[i] > 0.0)
                 fprintf(stderr,
                         "mixmaster release: %s: the cross-fade into track %zu summed above %.1f dBTP; lowered "
                         "by up to %.2f dB there\n",
-                        cont_name, i + 1, ceiling, cut[i]);
-        free(cut);
+                        cont_name, i + 1, ceiling, xcut[i]);
         if (flac) {
             cli_tag tags[] = {{"TITLE", rel->title},        {"ARTIST", rel->artist}, {"ALBUM", rel->title},
                               {"ALBUMARTIST", rel->artist}, {"DATE", year},          {"GENRE", rel->genre},
@@ -1211,6 +1213,7 @@ int cli_cmd_release(int argc, char **argv)
 nomem:
     fprintf(stderr, "mixmaster release: out of memory\n");
 done:
+    free(xcut);
     if (tmpdir) {
         cli_remove_tree(tmpdir);
         free(tmpdir);

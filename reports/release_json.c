@@ -349,6 +349,8 @@ char *mm_report_release_manifest(const mm_release_manifest *m, const mm_report_o
         mm__json_num(o, "gain_db", d->gain_db, 2);
         mm__json_num(o, "ceiling_dbtp", d->ceiling_dbtp, 2);
         mm__json_num(o, "limiting_db", d->limiting_db, 2);
+        if (isnan(d->continuous_cut_db)) cJSON_AddNullToObject(o, "continuous_cut_db");
+        else mm__json_num(o, "continuous_cut_db", d->continuous_cut_db, 2);
         mm__json_measure(o, "integrated_lufs", d->integrated_lufs, 2);
         mm__json_measure(o, "true_peak_dbtp", d->true_peak_dbtp, 2);
         cJSON_AddStringToObject(o, "check", d->check_status ? d->check_status : "skip");

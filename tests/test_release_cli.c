@@ -673,6 +673,12 @@ static void test_crossfade_ceiling(void **state)
     const long fb = (long)num(cJSON_GetArrayItem(tr, 1), "duration_frames");
     const long sb = (long)num(cJSON_GetArrayItem(tr, 1), "start_frame");
     assert_int_equal(sb, fa - FS);
+    /* the manifest records the dip: none into track 1, about 2.9 dB (the
+     * 3 dB of the in-phase sum over tracks 0.1 dB under the ceiling) into 2 */
+    assert_near(num(cJSON_GetArrayItem(tr, 0), "continuous_cut_db"), 0.0, 1e-9);
+    const double cut = num(cJSON_GetArrayItem(tr, 1), "continuous_cut_db");
+    printf("# manifest: continuous_cut_db %.2f for track 2\n", cut);
+    assert_true(cut > 2.5 && cut < 3.5);
     int *album, *a, *b;
     SF_INFO ai, xi;
     assert_int_equal(read_ints("xl/album-continuous.wav", &album, &ai), sb + fb);

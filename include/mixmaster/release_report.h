@@ -60,6 +60,9 @@ typedef struct mm_release_delivered {
     double gain_db;             /**< applied before the limiter */
     double ceiling_dbtp;        /**< the limiter's true-peak ceiling for this track */
     double limiting_db;         /**< the limiter's deepest gain reduction */
+    double continuous_cut_db;   /**< in the continuous file, the deepest dip that keeps the
+                                     cross-fade into this track under the ceiling (0: none);
+                                     NaN: no continuous file */
     mm_measure integrated_lufs; /**< of the delivered file */
     mm_measure true_peak_dbtp;
     const char *check_status; /**< "pass", "warn", "fail" */
