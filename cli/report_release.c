@@ -217,6 +217,10 @@ int cli_release_report(const char *dir, const mm_release_manifest *m, const cli_
         ti[k++] =
             (mm_html_item){"Loudness / true peak", cli_sp(&sp, "%.1f LUFS / %.2f dBTP",
                                                           mval(d->integrated_lufs), mval(d->true_peak_dbtp))};
+        if (d->continuous_cut_db > 0.0) /* NaN: no continuous file */
+            ti[k++] = (mm_html_item){"Cross-fade in the continuous file",
+                                     cli_sp(&sp, "the sum passed %.1f dBTP: lowered by up to %.2f dB inside the overlap",
+                                            m->ceiling_dbtp, d->continuous_cut_db)};
         ti[k++] = (mm_html_item){"SHA-256", delivered ? d->file.sha256 : "(not delivered)"};
         s->items = ti;
         s->nitems = k;

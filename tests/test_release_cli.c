@@ -663,7 +663,8 @@ static void test_crossfade_ceiling(void **state)
                           "\"fade_curve\":\"equal-power\",\"gain_db\":0},"
                           "{\"file\":\"src/loud.wav\",\"title\":\"In\",\"crossfade_s\":1,\"fade_in_s\":1,"
                           "\"fade_curve\":\"equal-power\",\"gain_db\":0}]}");
-    int rc = run("release $D/xl.json -o $D/xl --continuous --force", out, sizeof out, err, sizeof err);
+    int rc = run("release $D/xl.json -o $D/xl --continuous --force --report-dir $D/xlr", out, sizeof out, err,
+                 sizeof err);
     if (rc != 0) fail_msg("exit %d: %s", rc, err);
     printf("# %s", strstr(err, "cross-fade") ? strstr(err, "cross-fade") : "(no cross-fade line)\n");
     assert_non_null(strstr(err, "lowered by up to"));
@@ -679,6 +680,11 @@ static void test_crossfade_ceiling(void **state)
     const double cut = num(cJSON_GetArrayItem(tr, 1), "continuous_cut_db");
     printf("# manifest: continuous_cut_db %.2f for track 2\n", cut);
     assert_true(cut > 2.5 && cut < 3.5);
+    /* and the report page says it */
+    char *page = slurp("xlr/index.html");
+    assert_non_null(page);
+    assert_non_null(strstr(page, "lowered by up to"));
+    free(page);
     int *album, *a, *b;
     SF_INFO ai, xi;
     assert_int_equal(read_ints("xl/album-continuous.wav", &album, &ai), sb + fb);
