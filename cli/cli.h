@@ -56,6 +56,9 @@ int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, cha
  * with the reason in err. The output is renamed over `path` when whole. */
 int cli_temp_create(const char *path, char **tmp, char *err, size_t errlen);
 int cli_write_output(const char *path, const char *data, size_t len, char *err, size_t errlen);
+/* The same for a JSON document, ended with a newline as text files are
+ * (cJSON's output has none). */
+int cli_write_json(const char *path, const char *json, char *err, size_t errlen);
 
 /* The same in steps, for output written as it is produced: open, write any
  * number of times (the first failure sticks), then commit (rename into

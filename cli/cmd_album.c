@@ -606,16 +606,8 @@ int cli_cmd_album(int argc, char **argv)
         rc = CLI_EXIT_INPUT;
     } else {
         char err[CLI_ERRLEN];
-        size_t len = strlen(doc);
-        if (!strcmp(format, "json") && len) {
-            char *d2 = realloc(doc, len + 2);
-            if (d2) {
-                doc = d2;
-                doc[len++] = '\n';
-                doc[len] = 0;
-            }
-        }
-        if (cli_write_output(out, doc, len, err, sizeof err) != 0) {
+        if ((!strcmp(format, "json") ? cli_write_json(out, doc, err, sizeof err)
+                                     : cli_write_output(out, doc, strlen(doc), err, sizeof err)) != 0) {
             fprintf(stderr, "mixmaster: %s: %s\n", out ? out : "stdout", err);
             rc = CLI_EXIT_INPUT;
         }

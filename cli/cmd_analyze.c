@@ -264,17 +264,8 @@ static int write_document(const cli_analyze_opts *o, const run *rn)
         rc = -1;
     } else {
         char err[CLI_ERRLEN];
-        size_t len = strlen(doc);
-        if (json && len) {
-            /* end the document with a newline, as text files do */
-            char *d2 = realloc(doc, len + 2);
-            if (d2) {
-                doc = d2;
-                doc[len++] = '\n';
-                doc[len] = 0;
-            }
-        }
-        if (cli_write_output(o->out, doc, len, err, sizeof err) != 0) {
+        if ((json ? cli_write_json(o->out, doc, err, sizeof err)
+                  : cli_write_output(o->out, doc, strlen(doc), err, sizeof err)) != 0) {
             fprintf(stderr, "mixmaster: %s: %s\n", o->out ? o->out : "stdout", err);
             rc = -1;
         }

@@ -735,14 +735,7 @@ int cli_cmd_master(int argc, char **argv)
     free(tmp);
     tmp = NULL;
     if (o.report) {
-        size_t n = strlen(report_json);
-        char *d2 = realloc(report_json, n + 2);
-        if (d2) {
-            report_json = d2;
-            report_json[n++] = '\n';
-            report_json[n] = 0;
-        }
-        if (cli_write_output(o.report, report_json, n, err, sizeof err) != 0) {
+        if (cli_write_json(o.report, report_json, err, sizeof err) != 0) {
             fprintf(stderr, "mixmaster: %s: %s\n", o.report, err);
             goto done;
         }
@@ -750,14 +743,7 @@ int cli_cmd_master(int argc, char **argv)
     if (o.plan_out) {
         free(plan_json);
         plan_json = mm_master_plan_to_json(&plan, &st);
-        size_t n = plan_json ? strlen(plan_json) : 0;
-        char *d2 = plan_json ? realloc(plan_json, n + 2) : NULL;
-        if (d2) {
-            plan_json = d2;
-            plan_json[n++] = '\n';
-            plan_json[n] = 0;
-        }
-        if (!plan_json || cli_write_output(o.plan_out, plan_json, n, err, sizeof err) != 0) {
+        if (!plan_json || cli_write_json(o.plan_out, plan_json, err, sizeof err) != 0) {
             fprintf(stderr, "mixmaster: %s: %s\n", o.plan_out, plan_json ? err : mm_strerror(st));
             goto done;
         }

@@ -1179,13 +1179,7 @@ int cli_cmd_release(int argc, char **argv)
         goto done;
     }
     snprintf(path, sizeof path, "%s/manifest.json", tmpdir);
-    size_t ml = strlen(manifest);
-    char *m2 = realloc(manifest, ml + 2);
-    if (m2) {
-        manifest = m2;
-        memcpy(manifest + ml, "\n", 2);
-    }
-    if (write_text_file(path, manifest, err, sizeof err) != 0) {
+    if (cli_write_json(path, manifest, err, sizeof err) != 0) {
         fprintf(stderr, "mixmaster release: manifest.json: %s\n", err);
         goto done;
     }

@@ -123,3 +123,13 @@ int cli_write_output(const char *path, const char *data, size_t len, char *err, 
     cli_sink_write(&o, data, len);
     return cli_sink_commit(&o, err, errlen);
 }
+
+int cli_write_json(const char *path, const char *json, char *err, size_t errlen)
+{
+    cli_sink o;
+    size_t len = strlen(json);
+    if (cli_sink_open(&o, path, err, errlen) != 0) return -1;
+    cli_sink_write(&o, json, len);
+    if (len) cli_sink_write(&o, "\n", 1);
+    return cli_sink_commit(&o, err, errlen);
+}
