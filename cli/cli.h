@@ -153,6 +153,11 @@ int cli_codec_roundtrip(cli_codec codec, const float *const in[], int channels, 
 int cli_keep_series(mm_analysis *r, float **store);
 
 /* Parse a whole decimal number / a finite real; 0 on success. */
+/* One argument of a command line at argv[*i]: `name` is the argument up
+ * to the '=' of "--opt=VALUE" (else all of it); `*val` what follows the
+ * '=', or, for a name in the NULL-ended `takes_value`, the next argument
+ * (*i advances). -1 when such an option ends the line without a value. */
+int cli_next_arg(int argc, char **argv, int *i, const char *const *takes_value, char name[32], const char **val);
 int cli_parse_int(const char *s, int *out);
 int cli_parse_double(const char *s, double *out);
 

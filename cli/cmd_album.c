@@ -458,26 +458,13 @@ int cli_cmd_album(int argc, char **argv)
         return CLI_EXIT_INPUT;
     }
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-        char name[32] = "";
-        if (eq && (size_t)(eq - a) < sizeof name) {
-            memcpy(name, a, (size_t)(eq - a));
-            name[eq - a] = 0;
-            val = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-        }
-        int takes = !strcmp(name, "-o") || !strcmp(name, "--output") || !strcmp(name, "--format") || !strcmp(name, "-j") ||
-                    !strcmp(name, "--jobs") || !strcmp(name, "--preset") || !strcmp(name, "--report-dir") ||
-                    !strcmp(name, "--bits");
-        if (takes && !val) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "mixmaster album: %s needs a value\n", name);
-                goto done;
-            }
-            val = argv[++i];
+        static const char *const takes[] = {"-o",         "--output", "--format", "-j", "--jobs", "--preset",
+                                            "--report-dir", "--bits", NULL};
+        const char *a = argv[i], *val;
+        char name[32];
+        if (cli_next_arg(argc, argv, &i, takes, name, &val) != 0) {
+            fprintf(stderr, "mixmaster album: %s needs a value\n", name);
+            goto done;
         }
         if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
             fputs(usage, stdout);

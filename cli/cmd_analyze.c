@@ -192,25 +192,13 @@ int cli_analyze_parse(int argc, char **argv, cli_analyze_opts *o, char *err, siz
         return CLI_EXIT_INPUT;
     }
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
         /* options that take a value: "--opt VALUE", "--opt=VALUE", "-o VALUE" */
-        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-        char name[32] = "";
-        if (eq && (size_t)(eq - a) < sizeof name) {
-            memcpy(name, a, (size_t)(eq - a));
-            name[eq - a] = 0;
-            val = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-        }
-        int takes = !strcmp(name, "-o") || !strcmp(name, "--output") || !strcmp(name, "--format") ||
-                    !strcmp(name, "-j") || !strcmp(name, "--jobs") || !strcmp(name, "--true-peak") ||
-                    !strcmp(name, "--report-dir");
-        if (takes && !val) {
-            if (i + 1 >= argc) return cli_usage_error(err, errlen, "%s needs a value", name);
-            val = argv[++i];
-        }
+        static const char *const takes[] = {"-o",          "--output",     "--format", "-j", "--jobs",
+                                            "--true-peak", "--report-dir", NULL};
+        const char *a = argv[i], *val;
+        char name[32];
+        if (cli_next_arg(argc, argv, &i, takes, name, &val) != 0)
+            return cli_usage_error(err, errlen, "%s needs a value", name);
         if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
             o->help = 1;
             return CLI_EXIT_OK;

@@ -510,27 +510,13 @@ int cli_cmd_automix(int argc, char **argv)
         goto done;
     }
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = NULL;
-        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-        char name[32] = "";
-        if (eq && (size_t)(eq - a) < sizeof name) {
-            memcpy(name, a, (size_t)(eq - a));
-            name[eq - a] = 0;
-            val = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-        }
         static const char *const takes_value[] = {"-o", "--output", "--plan-out", "--plan", "--stems-out", "--role",
                                                   "--report", "-j", "--jobs", "--target", "--peak", "--report-dir", NULL};
-        int takes = 0;
-        for (const char *const *t = takes_value; *t; t++)
-            if (!strcmp(name, *t)) takes = 1;
-        if (takes && !val) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "mixmaster automix: %s needs a value\n", name);
-                goto done;
-            }
-            val = argv[++i];
+        const char *a = argv[i], *val;
+        char name[32];
+        if (cli_next_arg(argc, argv, &i, takes_value, name, &val) != 0) {
+            fprintf(stderr, "mixmaster automix: %s needs a value\n", name);
+            goto done;
         }
         if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
             fputs(usage, stdout);

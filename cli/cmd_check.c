@@ -448,26 +448,13 @@ int cli_check_parse(int argc, char **argv, cli_check_opts *o, char *err, size_t 
     const char **sets = o->files + nargs; /* the --set values, in order */
     size_t nsets = 0;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-        char name[32] = "";
-        if (eq && (size_t)(eq - a) < sizeof name) {
-            memcpy(name, a, (size_t)(eq - a));
-            name[eq - a] = 0;
-            val = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-        }
         static const char *const takes_value[] = {"-o", "--output", "--format", "-j", "--jobs", "--stage", "--preset",
                                                   "--reference", "--set", "--config", "--codec-seconds",
-                                                  "--report-dir"};
-        int takes = 0;
-        for (size_t k = 0; k < sizeof takes_value / sizeof *takes_value; k++) takes |= !strcmp(name, takes_value[k]);
-        if (takes && !val) {
-            if (i + 1 >= argc) return cli_usage_error(err, errlen, "%s needs a value", name);
-            val = argv[++i];
-        }
+                                                  "--report-dir", NULL};
+        const char *a = argv[i], *val;
+        char name[32];
+        if (cli_next_arg(argc, argv, &i, takes_value, name, &val) != 0)
+            return cli_usage_error(err, errlen, "%s needs a value", name);
         if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
             o->help = 1;
             return CLI_EXIT_OK;

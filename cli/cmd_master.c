@@ -304,26 +304,13 @@ static int parse_args(int argc, char **argv, opts *o)
     o->amount = 100.0;
     o->ceiling = NAN;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = NULL;
-        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-        char name[32] = "";
-        if (eq && (size_t)(eq - a) < sizeof name) {
-            memcpy(name, a, (size_t)(eq - a));
-            name[eq - a] = 0;
-            val = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-        }
         static const char *const takes[] = {"-o", "--output", "--reference", "--preset", "--plan", "--plan-out",
-                                            "--report", "--amount", "--ceiling", "--bits", "--report-dir"};
-        int tk = 0;
-        for (size_t k = 0; k < sizeof takes / sizeof takes[0]; k++) tk |= !strcmp(name, takes[k]);
-        if (tk && !val) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "mixmaster master: %s needs a value\n", name);
-                return CLI_EXIT_USAGE;
-            }
-            val = argv[++i];
+                                            "--report", "--amount", "--ceiling", "--bits", "--report-dir", NULL};
+        const char *a = argv[i], *val;
+        char name[32];
+        if (cli_next_arg(argc, argv, &i, takes, name, &val) != 0) {
+            fprintf(stderr, "mixmaster master: %s needs a value\n", name);
+            return CLI_EXIT_USAGE;
         }
         if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
             fputs(usage, stdout);

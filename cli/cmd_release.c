@@ -155,25 +155,12 @@ static int parse_args(int argc, char **argv, opts *o)
 {
     memset(o, 0, sizeof *o);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        char name[32] = "";
-        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-        if (eq && (size_t)(eq - a) < sizeof name) {
-            memcpy(name, a, (size_t)(eq - a));
-            name[eq - a] = 0;
-            val = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-        }
-        int takes = !strcmp(name, "-o") || !strcmp(name, "--output") || !strcmp(name, "--preset") ||
-                    !strcmp(name, "--format") || !strcmp(name, "--bits") || !strcmp(name, "--report-dir");
-        if (takes && !val) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "mixmaster release: %s needs a value\n", name);
-                return CLI_EXIT_USAGE;
-            }
-            val = argv[++i];
+        static const char *const takes[] = {"-o", "--output", "--preset", "--format", "--bits", "--report-dir", NULL};
+        const char *a = argv[i], *val;
+        char name[32];
+        if (cli_next_arg(argc, argv, &i, takes, name, &val) != 0) {
+            fprintf(stderr, "mixmaster release: %s needs a value\n", name);
+            return CLI_EXIT_USAGE;
         }
         if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
             fputs(usage, stdout);

@@ -1,11 +1,34 @@
-/* Number parsing for command-line options: whole strings only. */
+/* Command-line arguments: one option and its value, numbers as whole strings only. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+
+int cli_next_arg(int argc, char **argv, int *i, const char *const *takes_value, char name[32], const char **val)
+{
+    const char *a = argv[*i];
+    const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+    *val = NULL;
+    if (eq && (size_t)(eq - a) < 32) {
+        memcpy(name, a, (size_t)(eq - a));
+        name[eq - a] = 0;
+        *val = eq + 1;
+    } else {
+        snprintf(name, 32, "%s", a);
+    }
+    if (*val) return 0;
+    for (const char *const *t = takes_value; *t; t++)
+        if (!strcmp(name, *t)) {
+            if (*i + 1 >= argc) return -1;
+            *val = argv[++*i];
+            return 0;
+        }
+    return 0;
+}
 
 int cli_parse_int(const char *s, int *out)
 {
