@@ -118,21 +118,9 @@ mm_analyze_config mm_analyze_config_default(double sample_rate, int channels)
     return c;
 }
 
-static mm_measure ok(double v)
-{
-    mm_measure m = {v, MM_REASON_NONE};
-    return m;
-}
-
-static mm_measure none(mm_reason r)
-{
-    mm_measure m = {0.0, r};
-    return m;
-}
-
 static mm_measure db_of_amplitude(double a)
 {
-    return a > 1e-10 ? ok(20.0 * log10(a)) : none(MM_REASON_SILENT);
+    return a > 1e-10 ? mm__ok(20.0 * log10(a)) : mm__none(MM_REASON_SILENT);
 }
 
 static size_t next_pow2(size_t n)
@@ -670,10 +658,10 @@ static void band_lr(const mm_analyzer *a, double lo, double hi, double out[3])
 
 static mm_measure corr_of(double lr, double ll, double rr)
 {
-    if (ll <= TINY && rr <= TINY) return none(MM_REASON_SILENT);
-    if (ll <= TINY || rr <= TINY) return ok(0.0);
+    if (ll <= TINY && rr <= TINY) return mm__none(MM_REASON_SILENT);
+    if (ll <= TINY || rr <= TINY) return mm__ok(0.0);
     double v = lr / sqrt(ll * rr);
-    return ok(v > 1.0 ? 1.0 : v < -1.0 ? -1.0 : v);
+    return mm__ok(v > 1.0 ? 1.0 : v < -1.0 ? -1.0 : v);
 }
 
 static void finish_spectrum(const mm_analyzer *a, mm_analysis *r)
@@ -691,26 +679,26 @@ static void finish_spectrum(const mm_analyzer *a, mm_analysis *r)
         double lo = fc * pow(2.0, -1.0 / 6.0), hi = fc * pow(2.0, 1.0 / 6.0);
         r->band_center_hz[b] = fc;
         if (a->stft_frames == 0) {
-            r->mid_band_db[b] = r->side_band_db[b] = r->band_correlation[b] = none(MM_REASON_TOO_SHORT);
+            r->mid_band_db[b] = r->side_band_db[b] = r->band_correlation[b] = mm__none(MM_REASON_TOO_SHORT);
             continue;
         }
         if (fc >= nyq) {
-            r->mid_band_db[b] = r->side_band_db[b] = r->band_correlation[b] = none(MM_REASON_ABOVE_NYQUIST);
+            r->mid_band_db[b] = r->side_band_db[b] = r->band_correlation[b] = mm__none(MM_REASON_ABOVE_NYQUIST);
             continue;
         }
         /* a band whose centre is below Nyquist holds what lies below it
          * (the 20 kHz band of a 44.1 kHz file covers 17.96-22.05 kHz) */
         if (hi > nyq) hi = nyq;
         double em = band_energy(a, a->acc_mm, lo, hi) * norm;
-        r->mid_band_db[b] = em > TINY ? ok(10.0 * log10(em)) : none(MM_REASON_SILENT);
+        r->mid_band_db[b] = em > TINY ? mm__ok(10.0 * log10(em)) : mm__none(MM_REASON_SILENT);
         if (a->stereo) {
             double es = band_energy(a, a->acc_ss, lo, hi) * norm;
-            r->side_band_db[b] = es > TINY ? ok(10.0 * log10(es)) : none(MM_REASON_SILENT);
+            r->side_band_db[b] = es > TINY ? mm__ok(10.0 * log10(es)) : mm__none(MM_REASON_SILENT);
             double s[3];
             band_lr(a, lo, hi, s);
             r->band_correlation[b] = corr_of(s[0], s[1], s[2]);
         } else {
-            r->side_band_db[b] = r->band_correlation[b] = none(MM_REASON_NOT_STEREO);
+            r->side_band_db[b] = r->band_correlation[b] = mm__none(MM_REASON_NOT_STEREO);
         }
     }
     double top = BAND_HIGH_HZ < nyq ? BAND_HIGH_HZ : nyq;
@@ -719,21 +707,21 @@ static void finish_spectrum(const mm_analyzer *a, mm_analysis *r)
     for (int b = 0; b < MM_TONAL_BANDS; b++) {
         double lo = mm_tonal_band_edges_hz[b], hi = mm_tonal_band_edges_hz[b + 1];
         if (a->stft_frames == 0) {
-            r->tonal_mid_db[b] = r->tonal_side_db[b] = none(MM_REASON_TOO_SHORT);
+            r->tonal_mid_db[b] = r->tonal_side_db[b] = mm__none(MM_REASON_TOO_SHORT);
             continue;
         }
         if (lo >= nyq) {
-            r->tonal_mid_db[b] = r->tonal_side_db[b] = none(MM_REASON_ABOVE_NYQUIST);
+            r->tonal_mid_db[b] = r->tonal_side_db[b] = mm__none(MM_REASON_ABOVE_NYQUIST);
             continue;
         }
         if (hi > nyq) hi = nyq;
         double em = band_energy(a, a->acc_mm, lo, hi);
-        r->tonal_mid_db[b] = (em > TINY && tot_m > TINY) ? ok(10.0 * log10(em / tot_m)) : none(MM_REASON_SILENT);
+        r->tonal_mid_db[b] = (em > TINY && tot_m > TINY) ? mm__ok(10.0 * log10(em / tot_m)) : mm__none(MM_REASON_SILENT);
         if (a->stereo) {
             double es = band_energy(a, a->acc_ss, lo, hi);
-            r->tonal_side_db[b] = (es > TINY && tot_s > TINY) ? ok(10.0 * log10(es / tot_s)) : none(MM_REASON_SILENT);
+            r->tonal_side_db[b] = (es > TINY && tot_s > TINY) ? mm__ok(10.0 * log10(es / tot_s)) : mm__none(MM_REASON_SILENT);
         } else {
-            r->tonal_side_db[b] = none(MM_REASON_NOT_STEREO);
+            r->tonal_side_db[b] = mm__none(MM_REASON_NOT_STEREO);
         }
     }
     if (a->stereo && a->stft_frames) {
@@ -742,36 +730,36 @@ static void finish_spectrum(const mm_analyzer *a, mm_analysis *r)
         r->correlation_low = corr_of(s[0], s[1], s[2]);
         double mm = band_energy(a, a->acc_mm, BAND_LOW_HZ, LOW_END_HZ);
         double ss = band_energy(a, a->acc_ss, BAND_LOW_HZ, LOW_END_HZ);
-        r->side_mid_low_db = (mm > TINY && ss > TINY) ? ok(10.0 * log10(ss / mm)) : none(MM_REASON_SILENT);
+        r->side_mid_low_db = (mm > TINY && ss > TINY) ? mm__ok(10.0 * log10(ss / mm)) : mm__none(MM_REASON_SILENT);
     } else {
-        r->correlation_low = r->side_mid_low_db = none(a->stereo ? MM_REASON_TOO_SHORT : MM_REASON_NOT_STEREO);
+        r->correlation_low = r->side_mid_low_db = mm__none(a->stereo ? MM_REASON_TOO_SHORT : MM_REASON_NOT_STEREO);
     }
 }
 
 static void finish_stereo(const mm_analyzer *a, mm_analysis *r)
 {
     if (!a->stereo) {
-        r->correlation = r->correlation_min = r->negative_correlation_s = none(MM_REASON_NOT_STEREO);
-        r->side_mid_db = r->balance_db = r->mono_fold_lufs = r->mono_loss_db = none(MM_REASON_NOT_STEREO);
+        r->correlation = r->correlation_min = r->negative_correlation_s = mm__none(MM_REASON_NOT_STEREO);
+        r->side_mid_db = r->balance_db = r->mono_fold_lufs = r->mono_loss_db = mm__none(MM_REASON_NOT_STEREO);
         return;
     }
     r->correlation = corr_of(a->tot_lr, a->tot_ll, a->tot_rr);
-    r->correlation_min = a->corr_min_valid ? ok(a->corr_min) : none(MM_REASON_SILENT);
-    r->negative_correlation_s = a->corr_min_valid ? ok((double)a->neg_hops * (double)a->corr_hop / a->cfg.sample_rate)
-                                                  : none(MM_REASON_SILENT);
+    r->correlation_min = a->corr_min_valid ? mm__ok(a->corr_min) : mm__none(MM_REASON_SILENT);
+    r->negative_correlation_s = a->corr_min_valid ? mm__ok((double)a->neg_hops * (double)a->corr_hop / a->cfg.sample_rate)
+                                                  : mm__none(MM_REASON_SILENT);
     /* side/mid energy from the time-domain sums: M^2 = (LL + RR + 2 LR) / 4 */
     double mm = (a->tot_ll + a->tot_rr + 2.0 * a->tot_lr) / 4.0;
     double ss = (a->tot_ll + a->tot_rr - 2.0 * a->tot_lr) / 4.0;
     /* a ratio with a silent side has no finite value in dB */
-    if (mm <= TINY) r->side_mid_db = none(ss <= TINY ? MM_REASON_SILENT : MM_REASON_CANCELS);
-    else r->side_mid_db = ss > TINY ? ok(10.0 * log10(ss / mm)) : none(MM_REASON_SILENT);
-    if (a->tot_ll <= TINY || a->tot_rr <= TINY) r->balance_db = none(MM_REASON_SILENT);
-    else r->balance_db = ok(10.0 * log10(a->tot_ll / a->tot_rr));
+    if (mm <= TINY) r->side_mid_db = mm__none(ss <= TINY ? MM_REASON_SILENT : MM_REASON_CANCELS);
+    else r->side_mid_db = ss > TINY ? mm__ok(10.0 * log10(ss / mm)) : mm__none(MM_REASON_SILENT);
+    if (a->tot_ll <= TINY || a->tot_rr <= TINY) r->balance_db = mm__none(MM_REASON_SILENT);
+    else r->balance_db = mm__ok(10.0 * log10(a->tot_ll / a->tot_rr));
     r->mono_fold_lufs = mm_loudness_fold_integrated(a->meter);
     if (r->mono_fold_lufs.reason == MM_REASON_NONE && r->integrated_lufs.reason == MM_REASON_NONE)
-        r->mono_loss_db = ok(r->integrated_lufs.value - r->mono_fold_lufs.value);
+        r->mono_loss_db = mm__ok(r->integrated_lufs.value - r->mono_fold_lufs.value);
     else
-        r->mono_loss_db = none(r->mono_fold_lufs.reason != MM_REASON_NONE ? r->mono_fold_lufs.reason
+        r->mono_loss_db = mm__none(r->mono_fold_lufs.reason != MM_REASON_NONE ? r->mono_fold_lufs.reason
                                                                           : r->integrated_lufs.reason);
 }
 
@@ -802,10 +790,10 @@ int mm_analyzer_finish(mm_analyzer *a, mm_analysis *r)
         o->sample_peak_dbfs = db_of_amplitude(s->peak);
         o->true_peak_dbtp = db_of_amplitude(tp);
         double ms = a->frames ? s->sumsq / (double)a->frames : 0.0;
-        o->rms_dbfs = ms > TINY ? ok(10.0 * log10(ms)) : none(MM_REASON_SILENT);
+        o->rms_dbfs = ms > TINY ? mm__ok(10.0 * log10(ms)) : mm__none(MM_REASON_SILENT);
         o->crest_db = (o->rms_dbfs.reason == MM_REASON_NONE && o->sample_peak_dbfs.reason == MM_REASON_NONE)
-                          ? ok(o->sample_peak_dbfs.value - o->rms_dbfs.value)
-                          : none(MM_REASON_SILENT);
+                          ? mm__ok(o->sample_peak_dbfs.value - o->rms_dbfs.value)
+                          : mm__none(MM_REASON_SILENT);
         o->dc_offset = a->frames ? s->sum / (double)a->frames : 0.0;
         o->clipped_samples = s->clipped;
         o->clip_runs = s->clip_runs;
@@ -825,18 +813,18 @@ int mm_analyzer_finish(mm_analyzer *a, mm_analysis *r)
     r->sample_peak_dbfs = db_of_amplitude(peak);
     r->true_peak_dbtp = db_of_amplitude(tpeak);
     double ms = a->frames ? sumsq / ((double)a->frames * a->nch) : 0.0;
-    r->rms_dbfs = ms > TINY ? ok(10.0 * log10(ms)) : none(MM_REASON_SILENT);
+    r->rms_dbfs = ms > TINY ? mm__ok(10.0 * log10(ms)) : mm__none(MM_REASON_SILENT);
     r->crest_db = (r->rms_dbfs.reason == MM_REASON_NONE && r->sample_peak_dbfs.reason == MM_REASON_NONE)
-                      ? ok(r->sample_peak_dbfs.value - r->rms_dbfs.value)
-                      : none(MM_REASON_SILENT);
+                      ? mm__ok(r->sample_peak_dbfs.value - r->rms_dbfs.value)
+                      : mm__none(MM_REASON_SILENT);
     if (r->true_peak_dbtp.reason == MM_REASON_NONE && r->integrated_lufs.reason == MM_REASON_NONE)
-        r->plr_db = ok(r->true_peak_dbtp.value - r->integrated_lufs.value);
+        r->plr_db = mm__ok(r->true_peak_dbtp.value - r->integrated_lufs.value);
     else
-        r->plr_db = none(r->integrated_lufs.reason != MM_REASON_NONE ? r->integrated_lufs.reason : MM_REASON_SILENT);
+        r->plr_db = mm__none(r->integrated_lufs.reason != MM_REASON_NONE ? r->integrated_lufs.reason : MM_REASON_SILENT);
     if (r->true_peak_dbtp.reason == MM_REASON_NONE && r->shortterm_max_lufs.reason == MM_REASON_NONE)
-        r->psr_db = ok(r->true_peak_dbtp.value - r->shortterm_max_lufs.value);
+        r->psr_db = mm__ok(r->true_peak_dbtp.value - r->shortterm_max_lufs.value);
     else
-        r->psr_db = none(r->shortterm_max_lufs.reason != MM_REASON_NONE ? r->shortterm_max_lufs.reason : MM_REASON_SILENT);
+        r->psr_db = mm__none(r->shortterm_max_lufs.reason != MM_REASON_NONE ? r->shortterm_max_lufs.reason : MM_REASON_SILENT);
 
     finish_spectrum(a, r);
     finish_stereo(a, r);
@@ -848,10 +836,10 @@ int mm_analyzer_finish(mm_analyzer *a, mm_analysis *r)
     r->over_event_count = a->over_ev_n;
     qsort(r->over_events, r->over_event_count, sizeof(mm_event), event_cmp);
     if (a->has_loud) {
-        r->leading_silence_s = ok((double)a->first_loud / fs);
-        r->trailing_silence_s = ok((double)(a->frames - 1 - a->last_loud) / fs);
+        r->leading_silence_s = mm__ok((double)a->first_loud / fs);
+        r->trailing_silence_s = mm__ok((double)(a->frames - 1 - a->last_loud) / fs);
     } else {
-        r->leading_silence_s = r->trailing_silence_s = none(MM_REASON_SILENT);
+        r->leading_silence_s = r->trailing_silence_s = mm__none(MM_REASON_SILENT);
     }
     r->loudness_series_count = mm_loudness_series(a->meter, &r->momentary_series, &r->shortterm_series,
                                                   &r->loudness_series_step_s);

@@ -527,17 +527,6 @@ int mm_stem_analyzer_process(mm_stem_analyzer *s, const float *const in[], size_
     return MM_OK;
 }
 
-static mm_measure ok(double v)
-{
-    mm_measure m = {v, MM_REASON_NONE};
-    return m;
-}
-static mm_measure none(mm_reason r)
-{
-    mm_measure m = {0.0, r};
-    return m;
-}
-
 /* Lowest level bin of the "active" 10 ms blocks: within gate_db of the
  * 99th-percentile level (a robust maximum: one click does not set it). */
 static size_t active_floor(const uint32_t *h, double gate_db, uint64_t *total)
@@ -615,13 +604,13 @@ int mm_stem_analyzer_finish(mm_stem_analyzer *s, mm_stem_features *f)
                 e2 += pow(10.0, (mom[i] + 0.691) / 10.0);
                 cnt2++;
             }
-        f->active_lufs = ok(-0.691 + 10.0 * log10(e2 / (double)cnt2));
+        f->active_lufs = mm__ok(-0.691 + 10.0 * log10(e2 / (double)cnt2));
         f->active_fraction = (double)cnt / (double)valid;
     } else {
-        f->active_lufs = none(valid ? MM_REASON_SILENT : MM_REASON_TOO_SHORT);
+        f->active_lufs = mm__none(valid ? MM_REASON_SILENT : MM_REASON_TOO_SHORT);
         f->silent = 1;
     }
-    f->sample_peak_dbfs = s->peak > 0 ? ok(20.0 * log10(s->peak)) : none(MM_REASON_SILENT);
+    f->sample_peak_dbfs = s->peak > 0 ? mm__ok(20.0 * log10(s->peak)) : mm__none(MM_REASON_SILENT);
 
     /* 10 ms statistics over the active blocks */
     uint64_t tot;
@@ -634,18 +623,18 @@ int mm_stem_analyzer_finish(mm_stem_analyzer *s, mm_stem_features *f)
             n += s->hist_rms[b];
         }
         double rms_db = 10.0 * log10(e / (double)n);
-        f->active_rms_dbfs = ok(rms_db);
-        f->crest_db = ok(f->sample_peak_dbfs.value - rms_db);
-        f->level_spread_db = ok(hist_percentile(s->hist_rms, fl, 0.9) - hist_percentile(s->hist_rms, fl, 0.1));
+        f->active_rms_dbfs = mm__ok(rms_db);
+        f->crest_db = mm__ok(f->sample_peak_dbfs.value - rms_db);
+        f->level_spread_db = mm__ok(hist_percentile(s->hist_rms, fl, 0.9) - hist_percentile(s->hist_rms, fl, 0.1));
         uint64_t near = 0;
         for (size_t b = fl; b < LVL_BINS; b++)
             if (bin_db(b) >= rms_db - 10.0) near += s->hist_rms[b];
         f->sustain = (double)near / (double)n;
         uint64_t tp;
         size_t flp = active_floor(s->hist_pk, s->cfg.active_gate_lu, &tp);
-        f->peak10_p10_dbfs = ok(hist_percentile(s->hist_pk, flp, 0.1));
-        f->peak10_p50_dbfs = ok(hist_percentile(s->hist_pk, flp, 0.5));
-        f->peak10_p90_dbfs = ok(hist_percentile(s->hist_pk, flp, 0.9));
+        f->peak10_p10_dbfs = mm__ok(hist_percentile(s->hist_pk, flp, 0.1));
+        f->peak10_p50_dbfs = mm__ok(hist_percentile(s->hist_pk, flp, 0.5));
+        f->peak10_p90_dbfs = mm__ok(hist_percentile(s->hist_pk, flp, 0.9));
         double top = hist_percentile(s->hist_pk, flp, 0.99);
         f->peak10_top_dbfs = top;
         uint64_t np10 = 0;
@@ -657,8 +646,8 @@ int mm_stem_analyzer_finish(mm_stem_analyzer *s, mm_stem_features *f)
             f->peak10_hist[k] += (float)((double)s->hist_pk[b] / (double)np10);
         }
     } else {
-        f->active_rms_dbfs = f->crest_db = f->level_spread_db = none(MM_REASON_SILENT);
-        f->peak10_p10_dbfs = f->peak10_p50_dbfs = f->peak10_p90_dbfs = none(MM_REASON_SILENT);
+        f->active_rms_dbfs = f->crest_db = f->level_spread_db = mm__none(MM_REASON_SILENT);
+        f->peak10_p10_dbfs = f->peak10_p50_dbfs = f->peak10_p90_dbfs = mm__none(MM_REASON_SILENT);
     }
 
     /* long-term spectrum, channels summed */
@@ -696,16 +685,16 @@ int mm_stem_analyzer_finish(mm_stem_analyzer *s, mm_stem_features *f)
     f->k_energy[0] = kE[0];
     f->k_energy[1] = kE[1];
     if (tot_p > 1e-30) {
-        f->centroid_hz = ok(cen / tot_p);
+        f->centroid_hz = mm__ok(cen / tot_p);
         f->low_fraction = low / tot_p;
         double acc = 0;
-        f->low_cut_hz = none(MM_REASON_SILENT);
+        f->low_cut_hz = mm__none(MM_REASON_SILENT);
         for (size_t k = 1; k < s->nbins; k++) {
             double p = 0;
             for (int c = 0; c < nch; c++) p += s->spec[c][k] * inv * s->bin_scale[k];
             if (acc + p >= 1e-3 * tot_p) {
                 double frac = p > 0 ? (1e-3 * tot_p - acc) / p : 0.0;
-                f->low_cut_hz = ok(((double)k - 0.5 + frac) * bin_hz);
+                f->low_cut_hz = mm__ok(((double)k - 0.5 + frac) * bin_hz);
                 break;
             }
             acc += p;
@@ -731,29 +720,29 @@ int mm_stem_analyzer_finish(mm_stem_analyzer *s, mm_stem_features *f)
             double den = a - 2 * b + c, d = den < 0 ? 0.5 * (a - c) / den : 0.0;
             if (d > 0.5) d = 0.5;
             if (d < -0.5) d = -0.5;
-            f->low_peak_hz = ok(((double)best + d) * bin_hz);
+            f->low_peak_hz = mm__ok(((double)best + d) * bin_hz);
         } else {
-            f->low_peak_hz = none(MM_REASON_SILENT);
+            f->low_peak_hz = mm__none(MM_REASON_SILENT);
         }
     } else {
-        f->centroid_hz = f->low_cut_hz = f->low_peak_hz = none(MM_REASON_SILENT);
+        f->centroid_hz = f->low_cut_hz = f->low_peak_hz = mm__none(MM_REASON_SILENT);
     }
 
     if (nch == 2) {
         if (s->sum_ll > 0 && s->sum_rr > 0) {
             double corr = s->sum_lr / sqrt(s->sum_ll * s->sum_rr);
-            f->correlation = ok(corr);
+            f->correlation = mm__ok(corr);
             double side = s->sum_ll + s->sum_rr - 2 * s->sum_lr, mid = s->sum_ll + s->sum_rr + 2 * s->sum_lr;
-            f->width_db = (side > 1e-12 * (s->sum_ll + s->sum_rr) && mid > 0) ? ok(10 * log10(side / mid))
-                                                                                : none(MM_REASON_CANCELS);
+            f->width_db = (side > 1e-12 * (s->sum_ll + s->sum_rr) && mid > 0) ? mm__ok(10 * log10(side / mid))
+                                                                                : mm__none(MM_REASON_CANCELS);
             f->panned_mono = fabs(corr) >= 0.999;
         } else {
-            f->correlation = f->width_db = none(MM_REASON_SILENT);
+            f->correlation = f->width_db = mm__none(MM_REASON_SILENT);
             f->panned_mono = s->sum_ll > 0 || s->sum_rr > 0; /* one side only: a panned mono */
         }
-        f->balance_db = (kE[0] > 0 && kE[1] > 0) ? ok(10 * log10(kE[0] / kE[1])) : none(MM_REASON_SILENT);
+        f->balance_db = (kE[0] > 0 && kE[1] > 0) ? mm__ok(10 * log10(kE[0] / kE[1])) : mm__none(MM_REASON_SILENT);
     } else {
-        f->correlation = f->width_db = f->balance_db = none(MM_REASON_NOT_STEREO);
+        f->correlation = f->width_db = f->balance_db = mm__none(MM_REASON_NOT_STEREO);
     }
     return MM_OK;
 }

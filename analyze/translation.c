@@ -209,18 +209,6 @@ int mm_translation_process(mm_translation *t, const float *const in[], size_t fr
     return MM_OK;
 }
 
-static mm_measure none(mm_reason r)
-{
-    mm_measure m = {0.0, r};
-    return m;
-}
-
-static mm_measure ok(double v)
-{
-    mm_measure m = {v, MM_REASON_NONE};
-    return m;
-}
-
 /* Mean power response of device d over 1/3-octave band k (centre fc). */
 static double band_weight(int d, double fs, double fc)
 {
@@ -251,7 +239,7 @@ static void tonal_from_bands(const double *p, const mm_analysis *a, mm_measure o
         tot += p[k];
     }
     for (int b = 0; b < MM_TONAL_BANDS; b++)
-        out[b] = (acc[b] > 1e-30 && tot > 1e-30) ? ok(10.0 * log10(acc[b] / tot)) : none(MM_REASON_SILENT);
+        out[b] = (acc[b] > 1e-30 && tot > 1e-30) ? mm__ok(10.0 * log10(acc[b] / tot)) : mm__none(MM_REASON_SILENT);
 }
 
 static double band_power(mm_measure m)
@@ -275,29 +263,29 @@ int mm_translation_finish(const mm_translation *t, const mm_analysis *a, mm_tran
     tonal_from_bands(mid, a, mono);
     for (int b = 0; b < MM_TONAL_BANDS; b++) {
         if (!stereo)
-            out->mono_band_change_db[b] = none(MM_REASON_NOT_STEREO);
+            out->mono_band_change_db[b] = mm__none(MM_REASON_NOT_STEREO);
         else if (ref[b].reason || mono[b].reason)
-            out->mono_band_change_db[b] = none(ref[b].reason ? ref[b].reason : mono[b].reason);
+            out->mono_band_change_db[b] = mm__none(ref[b].reason ? ref[b].reason : mono[b].reason);
         else
-            out->mono_band_change_db[b] = ok(mono[b].value - ref[b].value);
+            out->mono_band_change_db[b] = mm__ok(mono[b].value - ref[b].value);
     }
     for (int d = 0; d < MM_DEVICE_COUNT; d++) {
         out->device_lufs[d] = mm_loudness_integrated(t->meter[d]);
         if (out->device_lufs[d].reason)
-            out->device_change_lu[d] = none(out->device_lufs[d].reason);
+            out->device_change_lu[d] = mm__none(out->device_lufs[d].reason);
         else if (a->integrated_lufs.reason)
-            out->device_change_lu[d] = none(a->integrated_lufs.reason);
+            out->device_change_lu[d] = mm__none(a->integrated_lufs.reason);
         else
-            out->device_change_lu[d] = ok(out->device_lufs[d].value - a->integrated_lufs.value);
+            out->device_change_lu[d] = mm__ok(out->device_lufs[d].value - a->integrated_lufs.value);
         const double *src = devices[d].mono ? mid : both;
         for (int k = 0; k < MM_THIRD_OCTAVE_BANDS; k++)
             dev[k] = src[k] * (a->band_center_hz[k] < 0.5 * fs ? band_weight(d, fs, a->band_center_hz[k]) : 0.0);
         tonal_from_bands(dev, a, devt);
         for (int b = 0; b < MM_TONAL_BANDS; b++) {
             if (ref[b].reason || devt[b].reason)
-                out->device_band_change_db[d][b] = none(ref[b].reason ? ref[b].reason : devt[b].reason);
+                out->device_band_change_db[d][b] = mm__none(ref[b].reason ? ref[b].reason : devt[b].reason);
             else
-                out->device_band_change_db[d][b] = ok(devt[b].value - ref[b].value);
+                out->device_band_change_db[d][b] = mm__ok(devt[b].value - ref[b].value);
         }
     }
     return MM_OK;

@@ -2,6 +2,7 @@
  * Album consistency. See include/mixmaster/album.h for the gain rule.
  */
 #include "mixmaster/album.h"
+#include "../dsp/internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -18,18 +19,6 @@ mm_album_config mm_album_config_default(const mm_preset *preset)
     c.fade_min_drop_lu = 10.0;
     c.fade_min_s = 1.0;
     return c;
-}
-
-static mm_measure ok(double v)
-{
-    mm_measure m = {v, MM_REASON_NONE};
-    return m;
-}
-
-static mm_measure none(mm_reason r)
-{
-    mm_measure m = {0.0, r};
-    return m;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -161,11 +150,11 @@ int mm_album_analyze(const mm_album_config *cfg, const mm_album_input *in, size_
         for (int b = 0; b < MM_TONAL_BANDS; b++) {
             const mm_measure t = a->tonal_mid_db[b];
             if (t.reason || !isfinite(out->tonal_mean_db[b])) {
-                tracks[i].tonal_deviation_db[b] = t.reason ? t : none(MM_REASON_NOT_MEASURED);
+                tracks[i].tonal_deviation_db[b] = t.reason ? t : mm__none(MM_REASON_NOT_MEASURED);
                 continue;
             }
             const double d = t.value - out->tonal_mean_db[b];
-            tracks[i].tonal_deviation_db[b] = ok(d);
+            tracks[i].tonal_deviation_db[b] = mm__ok(d);
             if (fabs(d) > cfg->tonal_warn_db) tracks[i].tonal_warn = 1;
         }
         if (a->plr_db.reason == MM_REASON_NONE && isfinite(out->plr_median_db) &&

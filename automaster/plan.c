@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mixmaster/biquad.h"
+#include "../dsp/internal.h"
 #include "../analyze/kweighting.h"
 
 /* Width changes are kept within +-6 dB of side level: beyond that a
@@ -49,12 +50,6 @@
 /* Limiter timing; see limiter.h. */
 #define LIM_LOOKAHEAD_MS 3.0
 #define LIM_RELEASE_MS 80.0
-
-static mm_measure ok(double v)
-{
-    mm_measure m = {v, MM_REASON_NONE};
-    return m;
-}
 
 static mm_measure none(mm_reason r)
 {
@@ -191,8 +186,8 @@ int mm_master_decide(mm_master_plan *p, const mm_analysis *mix, const mm_analysi
             bd->target_mid_db = ref->mid_band_db[b];
             bd->target_side_db = ref->channels == 2 ? ref->side_band_db[b] : none(MM_REASON_NOT_STEREO);
         } else {
-            bd->target_mid_db = ok(mm_target_mid_db(bd->hz));
-            bd->target_side_db = ok(mm_target_side_db(bd->hz));
+            bd->target_mid_db = mm__ok(mm_target_mid_db(bd->hz));
+            bd->target_side_db = mm__ok(mm_target_side_db(bd->hz));
         }
     }
     /* level alignment: K-weighted power over the bands both have, above the
@@ -234,8 +229,8 @@ int mm_master_decide(mm_master_plan *p, const mm_analysis *mix, const mm_analysi
                     sl += ps;
                 }
             }
-            p->target_side_mid_db = ok(10.0 * log10(s / m));
-            p->target_side_mid_low_db = ok(10.0 * log10(sl / ml));
+            p->target_side_mid_db = mm__ok(10.0 * log10(s / m));
+            p->target_side_mid_low_db = mm__ok(10.0 * log10(sl / ml));
         }
         if (has(p->mix_side_mid_db) && has(p->target_side_mid_db))
             w_raw = p->target_side_mid_db.value - p->mix_side_mid_db.value;
@@ -261,9 +256,9 @@ int mm_master_decide(mm_master_plan *p, const mm_analysis *mix, const mm_analysi
         mm_master_band *bd = &p->band[b];
         hmid[b] = has(bd->mix_mid_db) && has(bd->target_mid_db);
         hside[b] = p->stereo && has(bd->mix_side_db) && has(bd->target_side_db);
-        bd->mid_diff_db = hmid[b] ? ok(bd->target_mid_db.value - p->level_offset_db - bd->mix_mid_db.value)
+        bd->mid_diff_db = hmid[b] ? mm__ok(bd->target_mid_db.value - p->level_offset_db - bd->mix_mid_db.value)
                                   : none(has(bd->mix_mid_db) ? bd->target_mid_db.reason : bd->mix_mid_db.reason);
-        bd->side_diff_db = hside[b] ? ok(bd->target_side_db.value - p->level_offset_db - bd->mix_side_db.value)
+        bd->side_diff_db = hside[b] ? mm__ok(bd->target_side_db.value - p->level_offset_db - bd->mix_side_db.value)
                                     : none(!p->stereo ? MM_REASON_NOT_STEREO
                                                       : has(bd->mix_side_db) ? bd->target_side_db.reason
                                                                              : bd->mix_side_db.reason);
@@ -308,7 +303,7 @@ int mm_master_decide(mm_master_plan *p, const mm_analysis *mix, const mm_analysi
         p->target_psr_db = ref->psr_db;
     } else {
         /* a preset master peaks at its ceiling and plays at its loudness */
-        p->target_plr_db = ok(p->ceiling_dbtp - p->target_lufs);
+        p->target_plr_db = mm__ok(p->ceiling_dbtp - p->target_lufs);
         p->target_psr_db = none(MM_REASON_NOT_MEASURED);
     }
     p->comp_threshold_db = mix->integrated_lufs.value + COMP_THRESHOLD_ABOVE_LUFS;
@@ -393,7 +388,7 @@ int mm_master_distance(const mm_master_plan *p, const mm_analysis *a, mm_measure
     for (int b = 0; b < MM_MASTER_BANDS; b++) {
         const mm_master_band *bd = &p->band[b];
         md[b] = (has(a->mid_band_db[b]) && has(bd->target_mid_db))
-                    ? ok(a->mid_band_db[b].value - bd->target_mid_db.value)
+                    ? mm__ok(a->mid_band_db[b].value - bd->target_mid_db.value)
                     : none(has(a->mid_band_db[b]) ? bd->target_mid_db.reason : a->mid_band_db[b].reason);
         /* side levels more than SIDE_DISTANCE_FLOOR_DB under the mid of the
          * same band count as that floor (silence and dither noise included):
@@ -411,7 +406,7 @@ int mm_master_distance(const mm_master_plan *p, const mm_analysis *a, mm_measure
             ts = has(bd->target_side_db) && bd->target_side_db.value > fl ? bd->target_side_db.value : fl;
             ht = 1;
         }
-        sd[b] = (ha && ht) ? ok(as - ts)
+        sd[b] = (ha && ht) ? mm__ok(as - ts)
                            : none(a->channels != 2 || bd->target_side_db.reason == MM_REASON_NOT_STEREO
                                       ? MM_REASON_NOT_STEREO
                                       : has(a->mid_band_db[b]) ? bd->target_mid_db.reason : a->mid_band_db[b].reason);
@@ -436,8 +431,8 @@ int mm_master_distance(const mm_master_plan *p, const mm_analysis *a, mm_measure
             ns++;
         }
     }
-    if (mid_rms) *mid_rms = nm ? ok(sqrt(em / nm)) : none(MM_REASON_SILENT);
-    if (side_rms) *side_rms = ns ? ok(sqrt(es / ns)) : none(a->channels == 2 ? MM_REASON_SILENT : MM_REASON_NOT_STEREO);
+    if (mid_rms) *mid_rms = nm ? mm__ok(sqrt(em / nm)) : none(MM_REASON_SILENT);
+    if (side_rms) *side_rms = ns ? mm__ok(sqrt(es / ns)) : none(a->channels == 2 ? MM_REASON_SILENT : MM_REASON_NOT_STEREO);
     if (mid_db) memcpy(mid_db, md, sizeof md);
     if (side_db) memcpy(side_db, sd, sizeof sd);
     return MM_OK;

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mixmaster/common.h"
+
 /* Strict C11 hides M_PI; the library needs it everywhere. */
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -28,6 +30,18 @@
 #else
 #define MM_TARGET_CLONES
 #endif
+
+/* A measured value, or no value and the reason why. */
+static inline mm_measure mm__ok(double v)
+{
+    mm_measure m = {v, MM_REASON_NONE};
+    return m;
+}
+static inline mm_measure mm__none(mm_reason r)
+{
+    mm_measure m = {0.0, r};
+    return m;
+}
 
 /* Overflow-checked size arithmetic: returns 0 and leaves *out alone on overflow. */
 static inline int mm__size_mul(size_t a, size_t b, size_t *out)
