@@ -55,6 +55,10 @@ int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, cha
  * create would give: its descriptor, its name in *tmp (malloc'd), or -1
  * with the reason in err. The output is renamed over `path` when whole. */
 int cli_temp_create(const char *path, char **tmp, char *err, size_t errlen);
+/* A small text file read whole (NUL-ended, malloc'd), refused past
+ * max_bytes ("larger than N MB: too large for `what`"), or NULL with the
+ * reason in err. */
+char *cli_read_text(const char *path, size_t max_bytes, const char *what, char *err, size_t errlen);
 int cli_write_output(const char *path, const char *data, size_t len, char *err, size_t errlen);
 /* The same for a JSON document, ended with a newline as text files are
  * (cJSON's output has none). */

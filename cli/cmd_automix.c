@@ -442,40 +442,6 @@ static int same_file(const char *a, const char *b)
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-static char *read_text(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-        if (n < cap - 1) break;
-        if (cap > ((size_t)64 << 20)) {
-            snprintf(err, errlen, "too large for a plan (over 64 MB)");
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    if (buf) buf[n] = 0;
-    else if (!*err) snprintf(err, errlen, "out of memory");
-    fclose(f);
-    return buf;
-}
-
 typedef struct role_opt {
     char *file;
     mm_role role;
@@ -721,7 +687,7 @@ int cli_cmd_automix(int argc, char **argv)
             if (ss.st[i].role != MM_ROLE_UNKNOWN) ss.st[i].role_source = "file_name";
         }
     if (plan_in) {
-        char *txt = read_text(plan_in, err, sizeof err);
+        char *txt = cli_read_text(plan_in, (size_t)64 << 20, "a plan", err, sizeof err);
         if (!txt) {
             fprintf(stderr, "mixmaster: %s: %s\n", plan_in, err);
             rc = CLI_EXIT_INPUT;

@@ -342,49 +342,6 @@ static void list_thresholds(const mm_check_config *cfg)
     }
 }
 
-static char *slurp(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *s = malloc(cap);
-    while (s) {
-        if (len + 1 >= cap) {
-            if (cap > (1u << 24)) {
-                snprintf(err, errlen, "larger than 16 MB: not a threshold file");
-                free(s);
-                s = NULL;
-                break;
-            }
-            char *t = realloc(s, cap * 2);
-            if (!t) {
-                free(s);
-                s = NULL;
-                break;
-            }
-            s = t;
-            cap *= 2;
-        }
-        size_t n = fread(s + len, 1, cap - 1 - len, f);
-        len += n;
-        if (n == 0) {
-            if (ferror(f)) {
-                snprintf(err, errlen, "read error");
-                free(s);
-                s = NULL;
-            }
-            break;
-        }
-    }
-    if (s) s[len] = 0;
-    else if (!err[0]) snprintf(err, errlen, "out of memory");
-    fclose(f);
-    return s;
-}
-
 /* One file, on a worker thread: check it, then report it to the batch
  * (and stream its JSON line, dropping its results at once). */
 static void check_one(size_t i, void *ctx)
@@ -507,7 +464,7 @@ int cli_check_parse(int argc, char **argv, cli_check_opts *o, char *err, size_t 
     mm_check_config_default(&o->cfg, stage, preset);
     if (config) {
         char why[CLI_ERRLEN] = "";
-        char *text = slurp(config, why, sizeof why);
+        char *text = cli_read_text(config, (size_t)16 << 20, "a threshold file", why, sizeof why);
         if (!text) {
             snprintf(err, errlen, "%s: %s", config, why);
             return CLI_EXIT_INPUT;

@@ -390,45 +390,6 @@ static int parse_args(int argc, char **argv, opts *o)
     return 0;
 }
 
-static char *read_text(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (n < cap) break;
-        if (cap >= ((size_t)16 << 20)) {
-            snprintf(err, errlen, "too large for a plan (over 16 MB)");
-            free(buf);
-            buf = NULL;
-            fclose(f);
-            return NULL;
-        }
-        char *b2 = realloc(buf, 2 * cap + 1);
-        if (!b2) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = b2;
-        cap *= 2;
-    }
-    if (!buf) snprintf(err, errlen, "out of memory");
-    else if (ferror(f)) {
-        snprintf(err, errlen, "read error");
-        free(buf);
-        buf = NULL;
-    } else buf[n] = 0;
-    fclose(f);
-    return buf;
-}
-
 int cli_cmd_master(int argc, char **argv)
 {
     opts o;
@@ -476,7 +437,7 @@ int cli_cmd_master(int argc, char **argv)
         goto done;
     }
     if (o.plan_in) {
-        char *txt = read_text(o.plan_in, err, sizeof err);
+        char *txt = cli_read_text(o.plan_in, (size_t)16 << 20, "a plan", err, sizeof err);
         if (!txt) {
             fprintf(stderr, "mixmaster: %s: %s\n", o.plan_in, err);
             goto done;

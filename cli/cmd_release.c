@@ -88,39 +88,6 @@ typedef struct track {
     char sha[65];
 } track;
 
-static char *read_text(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        char *b2 = cap < ((size_t)16 << 20) ? realloc(buf, 2 * cap + 1) : NULL;
-        if (!b2) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = b2;
-        cap *= 2;
-    }
-    if (!buf)
-        snprintf(err, errlen, "too large or out of memory");
-    else if (ferror(f)) {
-        snprintf(err, errlen, "read error");
-        free(buf);
-        buf = NULL;
-    } else
-        buf[n] = 0;
-    fclose(f);
-    return buf;
-}
-
 /* `file` relative to the folder of `json` (absolute paths stay). */
 static char *resolve(const char *json, const char *file)
 {
@@ -861,7 +828,7 @@ int cli_cmd_release(int argc, char **argv)
     const char *ext = flac ? "flac" : "wav";
 
     /* 1. the description */
-    if (!(text = read_text(o.json, err, sizeof err))) {
+    if (!(text = cli_read_text(o.json, (size_t)16 << 20, "a release description", err, sizeof err))) {
         fprintf(stderr, "mixmaster release: %s: %s\n", o.json, err);
         goto done;
     }
