@@ -54,6 +54,9 @@ int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, cha
 /* Create an empty PATH.tmp.XXXXXX next to `path` with the mode a plain
  * create would give: its descriptor, its name in *tmp (malloc'd), or -1
  * with the reason in err. The output is renamed over `path` when whole. */
+/* Do two paths name the same file (the same spelling, or the same device
+ * and inode: a link or another way to the same place)? */
+int cli_same_file(const char *a, const char *b);
 int cli_temp_create(const char *path, char **tmp, char *err, size_t errlen);
 /* A small text file read whole (NUL-ended, malloc'd), refused past
  * max_bytes ("larger than N MB: too large for `what`"), or NULL with the

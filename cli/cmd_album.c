@@ -324,8 +324,7 @@ static void apply_one(size_t i, void *ctx)
 {
     apply_job *j = &((apply_job *)ctx)[i];
     if (!j->out) return;
-    struct stat si, so;
-    if (stat(j->in, &si) == 0 && stat(j->out, &so) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
+    if (cli_same_file(j->in, j->out)) {
         snprintf(j->err, sizeof j->err, "refusing to overwrite the input %s", j->in);
         return;
     }

@@ -435,13 +435,6 @@ static void stem_name(const char *path, char *out, size_t n)
     if (dot && dot != out) *dot = 0;
 }
 
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (stat(a, &sa) != 0 || stat(b, &sb) != 0) return 0;
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 typedef struct role_opt {
     char *file;
     mm_role role;
@@ -592,8 +585,8 @@ int cli_cmd_automix(int argc, char **argv)
                         ss.st[i].name);
                 goto done;
             }
-        if (same_file(out, paths[i]) || (plan_out && same_file(plan_out, paths[i])) ||
-            (report && same_file(report, paths[i]))) {
+        if (cli_same_file(out, paths[i]) || (plan_out && cli_same_file(plan_out, paths[i])) ||
+            (report && cli_same_file(report, paths[i]))) {
             fprintf(stderr, "mixmaster automix: %s: refusing to overwrite an input stem\n", paths[i]);
             goto done;
         }
@@ -863,7 +856,7 @@ int cli_cmd_automix(int argc, char **argv)
             format_for(out, &ext);
             if (fin) snprintf(fin, len, "%s/%s%s", stems_out, s->name, ext);
             for (int j = 0; fin && j < n; j++)
-                if (same_file(fin, ss.st[j].path)) {
+                if (cli_same_file(fin, ss.st[j].path)) {
                     fprintf(stderr, "mixmaster automix: %s: refusing to overwrite an input stem with --stems-out\n", fin);
                     free(fin);
                     rc = CLI_EXIT_USAGE;

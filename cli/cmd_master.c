@@ -83,14 +83,6 @@ typedef struct opts {
 /* ---------------------------------------------------------------------- */
 /* small helpers                                                          */
 
-static int same_file(const char *a, const char *b)
-{
-    if (!a || !b) return 0;
-    if (!strcmp(a, b)) return 1;
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 static int parse_double(const char *s, double *out)
 {
     char *end;
@@ -379,7 +371,7 @@ static int parse_args(int argc, char **argv, opts *o)
     const char *outs[3] = {o->out, o->plan_out, o->report};
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
-            if (outs[j] && strcmp(outs[j], "-") && same_file(ins[i], outs[j])) {
+            if (outs[j] && strcmp(outs[j], "-") && cli_same_file(ins[i], outs[j])) {
                 fprintf(stderr, "mixmaster master: %s: refusing to overwrite an input\n", outs[j]);
                 return CLI_EXIT_USAGE;
             }

@@ -58,6 +58,14 @@ int cli_temp_create(const char *path, char **tmp, char *err, size_t errlen)
     return fd;
 }
 
+int cli_same_file(const char *a, const char *b)
+{
+    if (!a || !b) return 0;
+    if (!strcmp(a, b)) return 1;
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 static int is_stdout(const char *path) { return !path || strcmp(path, "-") == 0; }
 
 int cli_sink_open(cli_sink *o, const char *path, char *err, size_t errlen)
