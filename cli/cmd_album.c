@@ -521,7 +521,7 @@ int cli_cmd_album(int argc, char **argv)
     }
     if (!format) format = (out && cli_has_suffix(out, ".json")) ? "json" : "text";
     for (size_t i = 0; out && strcmp(out, "-") && i < nfiles; i++)
-        if (!strcmp(out, files[i])) {
+        if (cli_same_file(out, files[i])) {
             fprintf(stderr, "mixmaster album: %s: refusing to overwrite an input with the report\n", out);
             goto done;
         }

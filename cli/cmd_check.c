@@ -488,7 +488,7 @@ int cli_check_parse(int argc, char **argv, cli_check_opts *o, char *err, size_t 
     if (o->nfiles == 0) return cli_usage_error(err, errlen, "no input files (see --help)");
     if (!o->format) o->format = (o->out && cli_has_suffix(o->out, ".json")) ? "json" : "text";
     for (size_t i = 0; o->out && strcmp(o->out, "-") && i < o->nfiles; i++)
-        if (!strcmp(o->out, o->files[i]))
+        if (cli_same_file(o->out, o->files[i]))
             return cli_usage_error(err, errlen, "%s: refusing to overwrite an input with the report", o->out);
     return CLI_EXIT_OK;
 }

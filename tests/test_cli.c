@@ -166,6 +166,14 @@ static void test_outputs(void **state)
     assert_non_null(strstr(err, "no/such/dir"));
     snprintf(args, sizeof args, "analyze %s -o %s", a, a);
     assert_int_equal(run(args, NULL, 0, err, sizeof err), 2);
+    /* the same input spelled another way is refused too, for each command
+     * that writes a report */
+    static const char *const cmds[] = {"analyze", "check --no-codec", "album"};
+    for (size_t k = 0; k < sizeof cmds / sizeof cmds[0]; k++) {
+        snprintf(args, sizeof args, "%s %s -o %s/./tone.wav", cmds[k], a, dir);
+        assert_int_equal(run(args, NULL, 0, err, sizeof err), 2);
+        assert_non_null(strstr(err, "refusing to overwrite"));
+    }
     struct stat st;
     assert_int_equal(stat(a, &st), 0);
     assert_true(st.st_size > 100000); /* input untouched */
