@@ -776,20 +776,6 @@ fail:
     return -1;
 }
 
-static int write_text_file(const char *path, const char *text, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        snprintf(err, errlen, "cannot write: %s", strerror(errno));
-        return -1;
-    }
-    size_t n = strlen(text);
-    int bad = fwrite(text, 1, n, f) != n;
-    bad |= fclose(f) != 0;
-    if (bad) snprintf(err, errlen, "cannot write: %s", strerror(errno));
-    return bad ? -1 : 0;
-}
-
 static double mval(mm_measure m)
 {
     return m.reason == MM_REASON_NONE ? m.value : NAN;
@@ -1084,7 +1070,7 @@ int cli_cmd_release(int argc, char **argv)
         }
         mm_release_cue_write(cue, (size_t)len + 1, rel, plans, fs, names, pass ? cont_name : NULL, "WAVE");
         snprintf(path, sizeof path, "%s/%s", tmpdir, cue_names[pass]);
-        int bad = write_text_file(path, cue, err, sizeof err) != 0 ||
+        int bad = cli_write_output(path, cue, (size_t)len, err, sizeof err) != 0 ||
                   cli_sha256_file(path, pass ? ccue_sha : cue_sha, err, sizeof err) != 0;
         free(cue);
         if (bad) {
