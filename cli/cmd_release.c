@@ -420,6 +420,20 @@ out:
     return cut_db;
 }
 
+/* Frames [start, start + count) of a track (fr, interleaved): those before
+ * keep_from go to the album file, the tail from keep_from on (which
+ * overlaps the next track) into nh, indexed from keep_from. 0, or -1 when
+ * writing fails. */
+static int put_frames(SNDFILE *out, const int32_t *fr, uint64_t start, uint64_t count, uint64_t keep_from,
+                      int32_t *nh, int nch)
+{
+    uint64_t wn = start + count <= keep_from ? count : keep_from > start ? keep_from - start : 0;
+    if (wn && sf_writef_int(out, fr, (sf_count_t)wn) != (sf_count_t)wn) return -1;
+    for (uint64_t q = wn; q < count; q++)
+        memcpy(nh + (start + q - keep_from) * (uint64_t)nch, fr + q * (uint64_t)nch, (size_t)nch * sizeof *nh);
+    return 0;
+}
+
 /* The album as one file: the delivered tracks, bit for bit, at their
  * album positions; gaps are digital silence; where a track cross-fades
  * into the next the two overlap and are summed, kept under the ceiling by
@@ -483,33 +497,22 @@ static int write_continuous(const char *path, int format, const char *dir, const
                 sf_close(in);
                 goto out;
             }
-            /* as the loop below does with a block: write what precedes the
-             * next overlap, hold the rest */
-            uint64_t keep_from = pl->frames - next_overlap, wn = held <= keep_from ? held : keep_from;
-            if (wn && sf_writef_int(out, hold, (sf_count_t)wn) != (sf_count_t)wn) {
+            if (put_frames(out, hold, 0, held, pl->frames - next_overlap, nh, nch) != 0) {
                 sf_close(in);
                 free(nh);
                 goto io;
             }
-            for (uint64_t q = wn; q < held; q++)
-                memcpy(nh + (q - keep_from) * (uint64_t)nch, hold + q * (uint64_t)nch, (size_t)nch * sizeof *nh);
             pos = held;
         }
         for (;;) {
             sf_count_t got = sf_readf_int(in, buf, BLOCK);
             if (got <= 0) break;
-            pos += (uint64_t)got;
-            /* frames [pos - got, pos): the tail that overlaps the next track is held back */
-            uint64_t start = pos - (uint64_t)got, keep_from = pl->frames - next_overlap;
-            uint64_t wn = pos <= keep_from ? (uint64_t)got : keep_from > start ? keep_from - start : 0;
-            if (wn && sf_writef_int(out, buf, (sf_count_t)wn) != (sf_count_t)wn) {
+            if (put_frames(out, buf, pos, (uint64_t)got, pl->frames - next_overlap, nh, nch) != 0) {
                 sf_close(in);
                 free(nh);
                 goto io;
             }
-            for (uint64_t q = wn; q < (uint64_t)got; q++)
-                memcpy(nh + (start + q - keep_from) * (uint64_t)nch, buf + q * (uint64_t)nch,
-                       (size_t)nch * sizeof *nh);
+            pos += (uint64_t)got;
         }
         sf_close(in);
         free(hold);
