@@ -176,11 +176,5 @@ char *mm_report_album_text(const mm_album_config *cfg, const mm_album_result *r,
     else
         mm__sb_printf(&b, "with the gains: every loudest section at %.1f LUFS (no preset: the album level is kept)\n",
                       r->common_section_lufs);
-    if (b.failed) {
-        free(b.s);
-        if (err) *err = MM_ERR_NOMEM;
-        return NULL;
-    }
-    if (err) *err = MM_OK;
-    return b.s;
+    return mm__sb_finish(&b, err);
 }

@@ -109,11 +109,5 @@ char *mm_report_analysis_text(const mm_file_result *files, size_t count, const m
         if (i) mm__sb_printf(&b, "\n");
         file_text(&b, &files[i]);
     }
-    if (b.failed) {
-        free(b.s);
-        if (err) *err = MM_ERR_NOMEM;
-        return NULL;
-    }
-    if (err) *err = MM_OK;
-    return b.s;
+    return mm__sb_finish(&b, err);
 }

@@ -86,11 +86,5 @@ char *mm_report_check_text(const mm_check_config *cfg, const mm_check_file *file
         if (i) mm__sb_printf(&b, "\n");
         file_text(&b, cfg, &files[i], color);
     }
-    if (b.failed) {
-        free(b.s);
-        if (err) *err = MM_ERR_NOMEM;
-        return NULL;
-    }
-    if (err) *err = MM_OK;
-    return b.s;
+    return mm__sb_finish(&b, err);
 }

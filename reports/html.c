@@ -136,11 +136,5 @@ char *mm_report_html(const mm_html_page *page, int *err)
     }
     for (size_t i = 0; i < page->nsections; i++) section(&b, &page->sections[i], i);
     mm__sb_printf(&b, "</body>\n</html>\n");
-    if (b.failed) {
-        free(b.s);
-        if (err) *err = MM_ERR_NOMEM;
-        return NULL;
-    }
-    if (err) *err = MM_OK;
-    return b.s;
+    return mm__sb_finish(&b, err);
 }

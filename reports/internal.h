@@ -78,5 +78,8 @@ typedef struct mm__strbuf {
 __attribute__((format(printf, 2, 3)))
 #endif
 void mm__sb_printf(mm__strbuf *b, const char *fmt, ...);
+/* The text (the caller frees it), or NULL with *err = MM_ERR_NOMEM when an
+ * append failed (the buffer is then freed). */
+char *mm__sb_finish(mm__strbuf *b, int *err);
 
 #endif

@@ -101,17 +101,6 @@ static void axes_cmds(mm__strbuf *b, const mm_plot_axes *ax)
     mm__sb_printf(b, "]\n");
 }
 
-static char *finish(mm__strbuf *b, int *err)
-{
-    if (b->failed) {
-        free(b->s);
-        if (err) *err = MM_ERR_NOMEM;
-        return NULL;
-    }
-    if (err) *err = MM_OK;
-    return b->s;
-}
-
 static char *invalid(int *err)
 {
     if (err) *err = MM_ERR_INVALID_ARG;
@@ -169,7 +158,7 @@ char *mm_plot_lines(const mm_plot_style *style, const char *title, const char *o
     }
     if (!items) mm__sb_printf(&b, "NaN notitle");
     mm__sb_printf(&b, "\nunset output\n");
-    return finish(&b, err);
+    return mm__sb_finish(&b, err);
 }
 
 char *mm_plot_bars(const mm_plot_style *style, const char *title, const char *out_path, const char *ylabel,
@@ -242,7 +231,7 @@ char *mm_plot_bars(const mm_plot_style *style, const char *title, const char *ou
         quoted(&b, series[s]);
     }
     mm__sb_printf(&b, "\nunset output\n");
-    return finish(&b, err);
+    return mm__sb_finish(&b, err);
 }
 
 char *mm_plot_points(const mm_plot_style *style, const char *title, const char *out_path,
@@ -275,7 +264,7 @@ char *mm_plot_points(const mm_plot_style *style, const char *title, const char *
     if (n > 2000) mm__sb_printf(&b, "plot $D using 1:2 with dots lc rgb '%s' notitle\n", palette[0]);
     else mm__sb_printf(&b, "plot $D using 1:2 with points pt 7 ps 1.2 lc rgb '%s' notitle\n", palette[0]);
     mm__sb_printf(&b, "unset output\n");
-    return finish(&b, err);
+    return mm__sb_finish(&b, err);
 }
 
 char *mm_plot_heatmap(const mm_plot_style *style, const char *title, const char *out_path,
@@ -327,5 +316,5 @@ char *mm_plot_heatmap(const mm_plot_style *style, const char *title, const char 
                           style->font_size - 2, (v - zmin) / (zmax - zmin) > 0.6 ? "#ffffff" : "#222222");
         }
     mm__sb_printf(&b, "plot $D using 1:2:3 with image\nunset output\n");
-    return finish(&b, err);
+    return mm__sb_finish(&b, err);
 }

@@ -34,3 +34,15 @@ void mm__sb_printf(mm__strbuf *b, const char *fmt, ...)
     }
 }
 
+
+char *mm__sb_finish(mm__strbuf *b, int *err)
+{
+    if (b->failed) {
+        free(b->s);
+        b->s = NULL;
+        if (err) *err = MM_ERR_NOMEM;
+        return NULL;
+    }
+    if (err) *err = MM_OK;
+    return b->s;
+}
