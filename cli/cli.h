@@ -66,6 +66,10 @@ int cli_write_output(const char *path, const char *data, size_t len, char *err, 
 /* The same for a JSON document, ended with a newline as text files are
  * (cJSON's output has none). */
 int cli_write_json(const char *path, const char *json, char *err, size_t errlen);
+/* A command's whole report `doc` (JSON or text, from a report writer that
+ * returned `status`) to path or stdout; a failure to build or write it is
+ * printed in one line. Frees doc. 0 or -1. */
+int cli_write_report(const char *cmd, const char *path, char *doc, int status, int json);
 
 /* The same in steps, for output written as it is produced: open, write any
  * number of times (the first failure sticks), then commit (rename into

@@ -587,18 +587,7 @@ int cli_cmd_album(int argc, char **argv)
     char *doc = !strcmp(format, "json") ? mm_report_album_json(&cfg, &al, res, nfiles, &ro, &st)
                                         : mm_report_album_text(&cfg, &al, res, nfiles, &st);
     rc = failed || !nok ? CLI_EXIT_INPUT : CLI_EXIT_OK;
-    if (!doc) {
-        fprintf(stderr, "mixmaster album: cannot build the report: %s\n", mm_strerror(st));
-        rc = CLI_EXIT_INPUT;
-    } else {
-        char err[CLI_ERRLEN];
-        if ((!strcmp(format, "json") ? cli_write_json(out, doc, err, sizeof err)
-                                     : cli_write_output(out, doc, strlen(doc), err, sizeof err)) != 0) {
-            fprintf(stderr, "mixmaster: %s: %s\n", out ? out : "stdout", err);
-            rc = CLI_EXIT_INPUT;
-        }
-        mm_report_free(doc);
-    }
+    if (cli_write_report("album", out, doc, st, !strcmp(format, "json")) != 0) rc = CLI_EXIT_INPUT;
     if (report_dir && nok && album_report(report_dir, &cfg, &al, res, nfiles, &ro) != 0) rc = CLI_EXIT_INPUT;
     if (apply_dir && nok) {
         if (apply_album(apply_dir, jobs, tracks, &al, nfiles, bits, jobs_n) != 0) rc = CLI_EXIT_INPUT;

@@ -243,22 +243,11 @@ static int write_document(const cli_analyze_opts *o, const run *rn)
         return -1;
     }
     for (size_t i = 0; i < o->nfiles; i++) file_result_of(&rn->jobs[i], &res[i]);
-    int st, rc = 0;
+    int st;
     const int json = !strcmp(o->format, "json");
     char *doc = json ? mm_report_analysis_json(res, o->nfiles, &rn->ro, &st)
                      : mm_report_analysis_text(res, o->nfiles, &rn->ro, &st);
-    if (!doc) {
-        fprintf(stderr, "mixmaster analyze: cannot build the report: %s\n", mm_strerror(st));
-        rc = -1;
-    } else {
-        char err[CLI_ERRLEN];
-        if ((json ? cli_write_json(o->out, doc, err, sizeof err)
-                  : cli_write_output(o->out, doc, strlen(doc), err, sizeof err)) != 0) {
-            fprintf(stderr, "mixmaster: %s: %s\n", o->out ? o->out : "stdout", err);
-            rc = -1;
-        }
-        mm_report_free(doc);
-    }
+    int rc = cli_write_report("analyze", o->out, doc, st, json);
     free(res);
     return rc;
 }

@@ -504,21 +504,10 @@ static int write_document(const opts *o, const run *rn)
     for (size_t i = 0; i < o->nfiles; i++) check_file_of(&rn->jobs[i], &res[i]);
     const int to_tty = (!o->out || !strcmp(o->out, "-")) && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     const int json = !strcmp(o->format, "json");
-    int st, rc = 0;
+    int st;
     char *doc = json ? mm_report_check_json(&o->cfg, res, o->nfiles, &rn->ro, &st)
                      : mm_report_check_text(&o->cfg, res, o->nfiles, to_tty, &st);
-    if (!doc) {
-        fprintf(stderr, "mixmaster check: cannot build the report: %s\n", mm_strerror(st));
-        rc = -1;
-    } else {
-        char err[CLI_ERRLEN];
-        if ((json ? cli_write_json(o->out, doc, err, sizeof err)
-                  : cli_write_output(o->out, doc, strlen(doc), err, sizeof err)) != 0) {
-            fprintf(stderr, "mixmaster: %s: %s\n", o->out ? o->out : "stdout", err);
-            rc = -1;
-        }
-        mm_report_free(doc);
-    }
+    int rc = cli_write_report("check", o->out, doc, st, json);
     free(res);
     return rc;
 }

@@ -132,6 +132,19 @@ int cli_write_output(const char *path, const char *data, size_t len, char *err, 
     return cli_sink_commit(&o, err, errlen);
 }
 
+int cli_write_report(const char *cmd, const char *path, char *doc, int status, int json)
+{
+    if (!doc) {
+        fprintf(stderr, "mixmaster %s: cannot build the report: %s\n", cmd, mm_strerror(status));
+        return -1;
+    }
+    char err[CLI_ERRLEN];
+    int rc = json ? cli_write_json(path, doc, err, sizeof err) : cli_write_output(path, doc, strlen(doc), err, sizeof err);
+    if (rc != 0) fprintf(stderr, "mixmaster: %s: %s\n", path ? path : "stdout", err);
+    mm_report_free(doc);
+    return rc != 0 ? -1 : 0;
+}
+
 int cli_write_json(const char *path, const char *json, char *err, size_t errlen)
 {
     cli_sink o;
