@@ -43,6 +43,13 @@ static inline mm_measure mm__none(mm_reason r)
     return m;
 }
 
+/* Polyphase interpolator (windowed sinc, Kaiser beta) for true-peak
+ * detection: phases 1..factor-1 of `taps` taps each into
+ * coef[(q-1)*taps + j], unit DC gain, reversed for a dot product with the
+ * newest sample last. Defined in dsp/truepeak.c. */
+#define MM_POLYPHASE_MAX_TAPS 64
+void mm__polyphase_design(float *coef, int factor, int taps, double beta);
+
 /* Overflow-checked size arithmetic: returns 0 and leaves *out alone on overflow. */
 static inline int mm__size_mul(size_t a, size_t b, size_t *out)
 {

@@ -104,38 +104,6 @@ static size_t pow2_at_least(size_t n)
     return p;
 }
 
-static double bessel_i0(double x)
-{
-    double sum = 1.0, term = 1.0;
-    for (int k = 1; k < 200; k++) {
-        double f = x / (2.0 * k);
-        term *= f * f;
-        sum += term;
-        if (term < 1e-17 * sum) break;
-    }
-    return sum;
-}
-
-/* coef[(q-1)*TAPS + j], q = 1..7: phase q of the prototype
- * h[i] = sinc(t/8) kaiser(t), t = i - 4*TAPS, each phase scaled to unit DC
- * gain and reversed so coef[j] multiplies src[i+j] (newest last). */
-static void design_detector(float *coef)
-{
-    const int L = LIM_TP_FACTOR, T = LIM_TP_TAPS, centre = L * T / 2;
-    const double i0b = bessel_i0(LIM_TP_BETA);
-    double h[LIM_TP_TAPS];
-    for (int q = 1; q < L; q++) {
-        double sum = 0.0;
-        for (int k = 0; k < T; k++) {
-            int t = q + k * L - centre;
-            double x = M_PI * (double)t / L, r = (double)t / centre;
-            h[k] = sin(x) / x * bessel_i0(LIM_TP_BETA * sqrt(1.0 - r * r)) / i0b;
-            sum += h[k];
-        }
-        for (int j = 0; j < T; j++) coef[(q - 1) * T + j] = (float)(h[T - 1 - j] / sum);
-    }
-}
-
 /*
  * Largest magnitude of the 8x interpolated signal on each frame's interval.
  * IN src[0, n+TAPS-2] (src[i+TAPS-1] newest of output i), coef as designed
@@ -231,7 +199,7 @@ mm_limiter *mm_limiter_create(const mm_limiter_config *cfg, int *err)
     if (!l) goto fail;
     l->cfg = *cfg;
     l->nch = cfg->channels;
-    design_detector(l->coef);
+    mm__polyphase_design(l->coef, LIM_TP_FACTOR, LIM_TP_TAPS, LIM_TP_BETA);
     for (int q = 0; q < LIM_TP_PHASES; q++) {
         double a = 0.0;
         for (int j = 0; j < LIM_TP_TAPS; j++) a += fabs(l->coef[q * LIM_TP_TAPS + j]);

@@ -139,13 +139,14 @@ static double tp_bessel_i0(double x)
  * interpolating phases of the prototype described at the top of this file,
  * each normalised to unity DC gain and stored reversed so that coef[j]
  * multiplies src[i+j] (src[i+taps-1] being the newest sample).
- * Preconditions: taps even, 2 <= taps <= TP_MAX_TAPS, factor >= 2.
+ * Preconditions: taps even, 2 <= taps <= MM_POLYPHASE_MAX_TAPS, factor >= 2.
+ * Also designs the limiter's 8x detector (dsp/limiter.c).
  */
-static void tp_design(float *coef, int factor, int taps, double beta)
+void mm__polyphase_design(float *coef, int factor, int taps, double beta)
 {
     const int centre = factor * taps / 2; /* centre tap of the L*T+1 prototype */
     const double i0_beta = tp_bessel_i0(beta);
-    double h[TP_MAX_TAPS];
+    double h[MM_POLYPHASE_MAX_TAPS];
     for (int q = 1; q < factor; q++) {
         double sum = 0.0;
         for (int k = 0; k < taps; k++) {
@@ -342,7 +343,7 @@ mm_truepeak *mm_truepeak_create(const mm_truepeak_config *cfg, int *err)
     tp->lanes = tp->scratch + n_scratch;
     tp->hist = tp->lanes + n_lanes;
     memset(tp->coef, 0, n_coef * sizeof(float));
-    tp_design(tp->coef, factor, taps, TP_KAISER_BETA);
+    mm__polyphase_design(tp->coef, factor, taps, TP_KAISER_BETA);
     memset(tp->scratch, 0, n_scratch * sizeof(float));
     mm_truepeak_reset(tp);
     *err = MM_OK;
