@@ -56,6 +56,7 @@ struct mm_limiter {
     float coef[LIM_TP_PHASES * LIM_TP_TAPS];
     float coef_t[LIM_TP_TAPS * 8]; /* tap-major copy for detect_v4: [j][phase], phase 7 unused */
     int v4;                        /* the CPU runs detect_v4 */
+    double need[LIM_CHUNK];        /* gain each frame of a chunk needs */
     double l1;           /* largest sum |coef| of a phase: |y| <= l1 max |x| */
     float *hist[LIM_MAX_CHANNELS]; /* TAPS-1 history + LIM_CHUNK new samples */
     size_t D, L, latency;
@@ -330,9 +331,9 @@ void mm_limiter_reset(mm_limiter *l)
     for (size_t i = 0; i < l->mlen; i++) l->mring[i] = 1.0;
     l->mpos = 0;
     l->msum = (double)l->mlen;
-    for (size_t i = 0; i < l->blen; i++) l->bring[i] = 1.0;
+    for (size_t i = 0; i < l->blen; i++) l->bring[i] = (double)l->mlen;
     l->bpos = 0;
-    l->bsum = (double)l->blen;
+    l->bsum = (double)l->blen * (double)l->mlen;
     l->r_prev = 1.0;
     l->g = 1.0;
     l->min_gain = 1.0;
@@ -350,14 +351,33 @@ double mm_limiter_max_reduction_db(const mm_limiter *l)
 unsigned long long mm_limiter_limited_frames(const mm_limiter *l) { return l ? l->limited : 0; }
 
 /*
+ * The gain each frame needs: r = cth / p for p, the largest detected peak
+ * over the channels, above cth, else 1. A pass of its own ahead of the
+ * per-frame recursion, so that the divisions run in vectors.
+ * IN fpeak[0, nch-1][0, n-1]   OUT r[0, n-1]
+ */
+MM_TARGET_CLONES
+static void gain_needed(double *MM_RESTRICT r, float *const fpeak[], int nch, size_t n, double cth)
+{
+    const float *MM_RESTRICT p0 = fpeak[0];
+    for (size_t i = 0; i < n; i++) r[i] = p0[i];
+    for (int c = 1; c < nch; c++) {
+        const float *MM_RESTRICT pc = fpeak[c];
+        for (size_t i = 0; i < n; i++) r[i] = (double)pc[i] > r[i] ? (double)pc[i] : r[i];
+    }
+    for (size_t i = 0; i < n; i++) r[i] = r[i] > cth ? cth / r[i] : 1.0;
+}
+
+/*
  * One chunk of n <= LIM_CHUNK frames.
  * Legend:
  *   p        largest interpolated magnitude over the channels, frame u
  *   r, q     gain frame u needs; q also covers the interval before it
  *   dq_*     monotonic deque of (index, q), increasing values from head
  *   m        sliding minimum over the last L q's = m[u-L+1]
- *   msum     running sum of the last L1 m's; b1 = msum / L1
- *   bsum     running sum of the last L2 b1's; b = bsum / L2
+ *   msum     running sum of the last L1 m's (L1 b1)
+ *   bsum     running sum of the last L2 msum's (L1 L2 b); one division
+ *            gives b, exactly 1 when every m is 1
  *   g        released gain, applied to delayed frame u-L+1
  */
 static void process_chunk(mm_limiter *l, float *const out[], const float *const in[], size_t off, size_t n)
@@ -399,15 +419,15 @@ static void process_chunk(mm_limiter *l, float *const out[], const float *const 
         }
     }
     /* copy back variables at the end */
-    const double cth = l->cth, rel = l->rel;
+    const double rel = l->rel;
     double r_prev = l->r_prev, g = l->g, msum = l->msum, bsum = l->bsum, min_gain = l->min_gain;
     size_t head = l->dq_head, tail = l->dq_tail, mpos = l->mpos, bpos = l->bpos;
     long long u = l->u;
     unsigned long long limited = l->limited, ones = l->ones;
+    const double l1l2 = (double)L1 * (double)L2;
+    gain_needed(l->need, l->fpeak, nch, n, l->cth);
     for (size_t i = 0; i < n; i++, u++) {
-        float pk = l->fpeak[0][i];
-        for (int c = 1; c < nch; c++) pk = l->fpeak[c][i] > pk ? l->fpeak[c][i] : pk;
-        double r = (double)pk > cth ? cth / (double)pk : 1.0;
+        double r = l->need[i];
         double q = r < r_prev ? r : r_prev;
         ones = q == 1.0 ? ones + 1 : 0;
         r_prev = r;
@@ -420,11 +440,10 @@ static void process_chunk(mm_limiter *l, float *const out[], const float *const 
         msum += m - l->mring[mpos];
         l->mring[mpos] = m;
         mpos = mpos + 1 == L1 ? 0 : mpos + 1;
-        double b1 = msum / (double)L1; /* exactly 1 when all are 1 */
-        bsum += b1 - l->bring[bpos];
-        l->bring[bpos] = b1;
+        bsum += msum - l->bring[bpos];
+        l->bring[bpos] = msum;
         bpos = bpos + 1 == L2 ? 0 : bpos + 1;
-        double b = bsum / (double)L2;
+        double b = bsum / l1l2;
         /* release; the last 1e-9 is taken at once so the gain can become
          * exactly 1 again (the idle path above needs it) */
         g = b <= g ? b : (b - g < 1e-9 ? b : g + (b - g) * rel);
