@@ -382,6 +382,48 @@ static void kweight_pair(const mm_biquad_coeffs *pre, const mm_biquad_coeffs *rl
     e[2] = elr;
 }
 
+void mm__kweight_pair_filter(const mm_biquad_coeffs *pre, const mm_biquad_coeffs *rlb, double z[8],
+                             const float *l, const float *r, float *yl, float *yr, size_t n)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const kw_v2 pb0 = KW_SPLAT(pre->b0), pb1 = KW_SPLAT(pre->b1), pb2 = KW_SPLAT(pre->b2);
+    const kw_v2 pa1 = KW_SPLAT(pre->a1), pa2 = KW_SPLAT(pre->a2);
+    const kw_v2 rb0 = KW_SPLAT(rlb->b0), rb1 = KW_SPLAT(rlb->b1), rb2 = KW_SPLAT(rlb->b2);
+    const kw_v2 ra1 = KW_SPLAT(rlb->a1), ra2 = KW_SPLAT(rlb->a2);
+    kw_v2 p1 = {z[0], z[1]}, p2 = {z[2], z[3]}, r1 = {z[4], z[5]}, r2 = {z[6], z[7]};
+    for (size_t i = 0; i < n; i++) {
+        const kw_v2 x = {l[i], r[i]};
+        const kw_v2 u = pb0 * x + p1;
+        p1 = (pb1 * x + p2) - pa1 * u;
+        p2 = pb2 * x - pa2 * u;
+        const kw_v2 y = rb0 * u + r1;
+        r1 = (rb1 * u + r2) - ra1 * y;
+        r2 = rb2 * u - ra2 * y;
+        yl[i] = (float)y[0];
+        yr[i] = (float)y[1];
+    }
+    const double v[8] = {p1[0], p1[1], p2[0], p2[1], r1[0], r1[1], r2[0], r2[1]};
+#else
+    double v[8];
+    memcpy(v, z, sizeof v);
+    for (size_t i = 0; i < n; i++) {
+        const double x[2] = {l[i], r[i]};
+        double y[2];
+        for (int c = 0; c < 2; c++) {
+            double u = pre->b0 * x[c] + v[c];
+            v[c] = (pre->b1 * x[c] + v[2 + c]) - pre->a1 * u;
+            v[2 + c] = pre->b2 * x[c] - pre->a2 * u;
+            y[c] = rlb->b0 * u + v[4 + c];
+            v[4 + c] = (rlb->b1 * u + v[6 + c]) - rlb->a1 * y[c];
+            v[6 + c] = rlb->b2 * u - rlb->a2 * y[c];
+        }
+        yl[i] = (float)y[0];
+        yr[i] = (float)y[1];
+    }
+#endif
+    for (int k = 0; k < 8; k++) z[k] = fabs(v[k]) < 1e-30 ? 0.0 : clean(v[k]);
+}
+
 /* Histogram bin of a loudness above the absolute gate. */
 static size_t hist_bin(double lufs)
 {

@@ -95,6 +95,8 @@ struct mm_master_chain {
     size_t cells;     /* cells completed */
     /* sampled probe */
     mm_biquad_cascade *kw_in; /* K-weighting of the input */
+    mm_biquad_coeffs kpre, krlb; /* the K-weighting, for stereo pairs */
+    double kz[8], kz_in[8];      /* pair states: the probe's, the input's */
     probe_cand in_cand;       /* the input's blocks (gain 1, no limiter) */
     double in_sub_e;          /* input energy of the current 100 ms sub-block */
     double input_lufs;        /* the whole mix's integrated loudness, or NAN */
@@ -190,6 +192,8 @@ mm_master_chain *mm_master_chain_create(const mm_master_plan *plan, double sampl
     if (!ch->kw) goto fail;
     mm_biquad_coeffs pre, rlb;
     mm__kweighting_design(sample_rate, &pre, &rlb);
+    ch->kpre = pre;
+    ch->krlb = rlb;
     mm_biquad_cascade_set(ch->kw, 0, &pre);
     mm_biquad_cascade_set(ch->kw, 1, &rlb);
     ch->kw_in = mm_biquad_cascade_create(channels, 2, &e);
@@ -232,6 +236,8 @@ void mm_master_chain_reset(mm_master_chain *ch)
     ch->cell_fill = ch->sub_fill = 0;
     ch->cells = 0;
     mm_biquad_cascade_reset(ch->kw_in);
+    memset(ch->kz, 0, sizeof ch->kz);
+    memset(ch->kz_in, 0, sizeof ch->kz_in);
     memset(&ch->in_cand, 0, sizeof ch->in_cand);
     ch->in_cand.g = ch->in_cand.gc = 1.0;
     ch->in_sub_e = 0.0;
@@ -371,11 +377,19 @@ int mm_master_chain_probe(mm_master_chain *ch, const float *const in[], size_t f
         size_t n = frames - off < CHAIN_CHUNK ? frames - off : CHAIN_CHUNK;
         pre_stages(ch, in, off, n);
         mm_truepeak_process(ch->tp, (const float *const *)ch->tmp, n, ch->fpeak);
-        mm_biquad_cascade_process(ch->kw, ch->tmp, (const float *const *)ch->tmp, n);
+        if (ch->nch == 2)
+            mm__kweight_pair_filter(&ch->kpre, &ch->krlb, ch->kz, ch->tmp[0], ch->tmp[1], ch->tmp[0], ch->tmp[1], n);
+        else
+            mm_biquad_cascade_process(ch->kw, ch->tmp, (const float *const *)ch->tmp, n);
         if (ch->segments) {
             /* the input's K-weighted signal, into ch->ms (free after pre_stages) */
-            const float *src[2] = {in[0] + off, ch->nch == 2 ? in[1] + off : NULL};
-            mm_biquad_cascade_process(ch->kw_in, ch->ms, src, n);
+            if (ch->nch == 2) {
+                mm__kweight_pair_filter(&ch->kpre, &ch->krlb, ch->kz_in, in[0] + off, in[1] + off, ch->ms[0],
+                                        ch->ms[1], n);
+            } else {
+                const float *src[1] = {in[0] + off};
+                mm_biquad_cascade_process(ch->kw_in, ch->ms, src, n);
+            }
         }
         /* the warm-up of a segment feeds the filters, not the statistics */
         size_t i = ch->warm_left < n ? ch->warm_left : n;
@@ -426,7 +440,10 @@ int mm_master_chain_probe(mm_master_chain *ch, const float *const in[], size_t f
 int mm_master_chain_probe_segment(mm_master_chain *ch, size_t warmup_frames)
 {
     if (!ch) return MM_ERR_INVALID_ARG;
-    if (!ch->segments) mm_biquad_cascade_reset(ch->kw_in);
+    if (!ch->segments) {
+        mm_biquad_cascade_reset(ch->kw_in);
+        memset(ch->kz_in, 0, sizeof ch->kz_in);
+    }
     ch->segments++;
     /* blocks, cells and the limiter model start again; histograms stay */
     for (int k = 0; k < PROBE_CANDIDATES; k++) {
