@@ -21,8 +21,10 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_INPUT = 
 #define CLI_ERRLEN 512
 
 /* An open input file and what we know of its format. */
+struct cli_reader;
 typedef struct cli_audio {
     SNDFILE *sf;
+    struct cli_reader *rd; /* the buffered reader under sf (regular files), or NULL */
     SF_INFO info;
     char container[24];
     char encoding[24];
