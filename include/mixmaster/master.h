@@ -137,7 +137,9 @@ typedef struct mm_master_options {
 
 mm_master_options mm_master_options_default(void);
 
-/** The analyzer settings mastering expects (loudness-weighted spectrum). */
+/** The analyzer settings mastering expects: loudness-weighted spectrum,
+ *  STFT frames back to back (the long-term average of a track, at half the
+ *  cost), no time series. */
 mm_analyze_config mm_master_analyze_config(double sample_rate, int channels);
 
 /**
