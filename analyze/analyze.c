@@ -114,6 +114,7 @@ mm_analyze_config mm_analyze_config_default(double sample_rate, int channels)
     /* 2.7 Hz bins at 44.1/48 kHz (16384 points): the Hann main lobe
      * (+-2 bins) then stays inside the 1/3-octave bands from 63 Hz up. */
     c.spectrum_resolution_hz = 3.0;
+    c.spectrum_overlap = 0.5;
     c.series_capacity = 8192;
     return c;
 }
@@ -139,6 +140,7 @@ mm_analyzer *mm_analyzer_create(const mm_analyze_config *cfg, int *err)
         (cfg->true_peak_oversample != 4 && cfg->true_peak_oversample != 8) ||
         cfg->clip_min_run < 1 || !(cfg->spectrum_resolution_hz >= 0.5) ||
         (cfg->spectrum_weighting != 0 && cfg->spectrum_weighting != 1) ||
+        !(cfg->spectrum_overlap >= 0.0 && cfg->spectrum_overlap <= 0.75) ||
         !(cfg->clip_threshold_dbfs <= 0.0) || !isfinite(cfg->over_threshold_dbtp) ||
         !isfinite(cfg->silence_threshold_dbfs) || cfg->series_capacity > ((size_t)1 << 24))
         goto fail;
@@ -169,10 +171,11 @@ mm_analyzer *mm_analyzer_create(const mm_analyze_config *cfg, int *err)
     a->nbins = a->nfft / 2 + 1;
     a->bin_hz = cfg->sample_rate / (double)a->nfft;
     /* Welch averaging: Hann with 50 % overlap weighs every sample equally. */
-    a->stft_mid = mm_stft_create(a->nfft, a->nfft / 2, &e);
+    size_t hop = (size_t)floor((double)a->nfft * (1.0 - cfg->spectrum_overlap) + 0.5);
+    a->stft_mid = mm_stft_create(a->nfft, hop, &e);
     if (!a->stft_mid) goto fail;
     if (a->stereo) {
-        a->stft_side = mm_stft_create(a->nfft, a->nfft / 2, &e);
+        a->stft_side = mm_stft_create(a->nfft, hop, &e);
         if (!a->stft_side) goto fail;
     }
     a->corr_hop = (size_t)floor(cfg->sample_rate / 10.0 + 0.5);

@@ -12,4 +12,10 @@
  * K-weighting at sample rate fs; see analyze/loudness.c. */
 void mm__kweighting_design(double fs, mm_biquad_coeffs *pre, mm_biquad_coeffs *rlb);
 
+/* K-weight a stereo pair l, r [0, n-1] into yl, yr (may equal l, r), the
+ * two channels in the lanes of one vector (the meter's own filter, twice
+ * the speed of two biquad cascades). IN/OUT z[8]: the state, zero to start. */
+void mm__kweight_pair_filter(const mm_biquad_coeffs *pre, const mm_biquad_coeffs *rlb, double z[8],
+                             const float *l, const float *r, float *yl, float *yr, size_t n);
+
 #endif

@@ -17,6 +17,14 @@
  * block loudness (0.02 LU bins), from which the gated integrated loudness
  * follows as in BS.1770-4 (absolute gate -70 LUFS, relative gate -10 LU).
  * Memory is fixed: nothing grows with the length of the programme.
+ *
+ * A sampled probe sees segments of the mix instead of all of it (the
+ * command line's default on long mixes: a quarter of the programme). Each
+ * segment starts with frames that only warm the EQ and the compressor up;
+ * its 400 ms blocks never span two segments. The probe also meters the
+ * input over the same blocks, so that the loudness of the parts it saw can
+ * be set against the whole mix's (mm_master_chain_set_input_lufs): every
+ * candidate's loudness is shifted by the difference.
  */
 #include "mixmaster/master.h"
 
@@ -85,6 +93,15 @@ struct mm_master_chain {
     double ring_p[PROBE_MAX_LOOKAHEAD_CELLS + 1], ring_e[PROBE_MAX_LOOKAHEAD_CELLS + 1];
     int ring_end[PROBE_MAX_LOOKAHEAD_CELLS + 1];
     size_t cells;     /* cells completed */
+    /* sampled probe */
+    mm_biquad_cascade *kw_in; /* K-weighting of the input */
+    mm_biquad_coeffs kpre, krlb; /* the K-weighting, for stereo pairs */
+    double kz[8], kz_in[8];      /* pair states: the probe's, the input's */
+    probe_cand in_cand;       /* the input's blocks (gain 1, no limiter) */
+    double in_sub_e;          /* input energy of the current 100 ms sub-block */
+    double input_lufs;        /* the whole mix's integrated loudness, or NAN */
+    size_t warm_left;         /* frames of the segment that only warm up */
+    size_t segments;
 };
 
 void mm_master_chain_destroy(mm_master_chain *ch)
@@ -95,6 +112,7 @@ void mm_master_chain_destroy(mm_master_chain *ch)
     mm_limiter_destroy(ch->lim);
     mm_truepeak_destroy(ch->tp);
     mm_biquad_cascade_destroy(ch->kw);
+    mm_biquad_cascade_destroy(ch->kw_in);
     mm_planar_free(ch->tmp);
     mm_planar_free(ch->ms);
     mm_planar_free(ch->fpeak);
@@ -174,8 +192,15 @@ mm_master_chain *mm_master_chain_create(const mm_master_plan *plan, double sampl
     if (!ch->kw) goto fail;
     mm_biquad_coeffs pre, rlb;
     mm__kweighting_design(sample_rate, &pre, &rlb);
+    ch->kpre = pre;
+    ch->krlb = rlb;
     mm_biquad_cascade_set(ch->kw, 0, &pre);
     mm_biquad_cascade_set(ch->kw, 1, &rlb);
+    ch->kw_in = mm_biquad_cascade_create(channels, 2, &e);
+    if (!ch->kw_in) goto fail;
+    mm_biquad_cascade_set(ch->kw_in, 0, &pre);
+    mm_biquad_cascade_set(ch->kw_in, 1, &rlb);
+    ch->input_lufs = NAN;
     e = MM_ERR_NOMEM;
     ch->cand = calloc(PROBE_CANDIDATES, sizeof *ch->cand);
     if (!ch->cand) goto fail;
@@ -210,6 +235,14 @@ void mm_master_chain_reset(mm_master_chain *ch)
     ch->cell_p = ch->cell_e = 0.0;
     ch->cell_fill = ch->sub_fill = 0;
     ch->cells = 0;
+    mm_biquad_cascade_reset(ch->kw_in);
+    memset(ch->kz, 0, sizeof ch->kz);
+    memset(ch->kz_in, 0, sizeof ch->kz_in);
+    memset(&ch->in_cand, 0, sizeof ch->in_cand);
+    ch->in_cand.g = ch->in_cand.gc = 1.0;
+    ch->in_sub_e = 0.0;
+    ch->warm_left = 0;
+    ch->segments = 0;
 }
 
 void mm_master_chain_set_gain_db(mm_master_chain *ch, double gain_db)
@@ -292,6 +325,16 @@ static void hist_add(probe_cand *c, double energy, double frames)
     c->energy[bin] += ms;
 }
 
+/* A 100 ms sub-block of a candidate is complete: its 400 ms block (the last
+ * four sub-blocks, BS.1770-4 Annex 1: 75 % overlap) goes to the histogram. */
+static void sub_close(probe_cand *c, size_t sub_len)
+{
+    c->ring[c->nsub % 4] = c->sub;
+    c->nsub++;
+    c->sub = 0.0;
+    if (c->nsub >= 4) hist_add(c, c->ring[0] + c->ring[1] + c->ring[2] + c->ring[3], 4.0 * (double)sub_len);
+}
+
 /* One cell leaves the lookahead window: model the limiter on it. */
 static void probe_cell(mm_master_chain *ch, double pmax, double e, int sub_end)
 {
@@ -303,14 +346,7 @@ static void probe_cell(mm_master_chain *ch, double pmax, double e, int sub_end)
         c->gc = req <= c->gc ? req : c->gc + (req - c->gc) * rel;
         double gg = c->g * c->gc;
         c->sub += e * gg * gg;
-        if (sub_end) {
-            c->ring[c->nsub % 4] = c->sub;
-            c->nsub++;
-            c->sub = 0.0;
-            /* 400 ms blocks with 75 % overlap (BS.1770-4 Annex 1) */
-            if (c->nsub >= 4)
-                hist_add(c, c->ring[0] + c->ring[1] + c->ring[2] + c->ring[3], 4.0 * (double)ch->sub_len);
-        }
+        if (sub_end) sub_close(c, ch->sub_len);
     }
 }
 
@@ -341,14 +377,29 @@ int mm_master_chain_probe(mm_master_chain *ch, const float *const in[], size_t f
         size_t n = frames - off < CHAIN_CHUNK ? frames - off : CHAIN_CHUNK;
         pre_stages(ch, in, off, n);
         mm_truepeak_process(ch->tp, (const float *const *)ch->tmp, n, ch->fpeak);
-        mm_biquad_cascade_process(ch->kw, ch->tmp, (const float *const *)ch->tmp, n);
-        size_t i = 0;
+        if (ch->nch == 2)
+            mm__kweight_pair_filter(&ch->kpre, &ch->krlb, ch->kz, ch->tmp[0], ch->tmp[1], ch->tmp[0], ch->tmp[1], n);
+        else
+            mm_biquad_cascade_process(ch->kw, ch->tmp, (const float *const *)ch->tmp, n);
+        if (ch->segments) {
+            /* the input's K-weighted signal, into ch->ms (free after pre_stages) */
+            if (ch->nch == 2) {
+                mm__kweight_pair_filter(&ch->kpre, &ch->krlb, ch->kz_in, in[0] + off, in[1] + off, ch->ms[0],
+                                        ch->ms[1], n);
+            } else {
+                const float *src[1] = {in[0] + off};
+                mm_biquad_cascade_process(ch->kw_in, ch->ms, src, n);
+            }
+        }
+        /* the warm-up of a segment feeds the filters, not the statistics */
+        size_t i = ch->warm_left < n ? ch->warm_left : n;
+        ch->warm_left -= i;
         while (i < n) {
             size_t k = PROBE_CELL - ch->cell_fill;
             if (k > ch->sub_len - ch->sub_fill) k = ch->sub_len - ch->sub_fill;
             if (k > n - i) k = n - i;
             float pk = (float)ch->cell_p;
-            double e = 0.0;
+            double e = 0.0, ein = 0.0;
             for (int c = 0; c < ch->nch; c++) {
                 const float *fp = ch->fpeak[c] + i, *y = ch->tmp[c] + i;
                 float ec = 0.0f;
@@ -357,19 +408,63 @@ int mm_master_chain_probe(mm_master_chain *ch, const float *const in[], size_t f
                     ec += y[j] * y[j];
                 }
                 e += ec;
+                if (ch->segments) {
+                    const float *x = ch->ms[c] + i;
+                    float ei = 0.0f;
+                    for (size_t j = 0; j < k; j++) ei += x[j] * x[j];
+                    ein += ei;
+                }
             }
             ch->cell_p = pk;
             ch->cell_e += e;
+            ch->in_sub_e += ein;
             ch->cell_fill += k;
             ch->sub_fill += k;
             i += k;
             int sub_end = ch->sub_fill == ch->sub_len;
-            if (sub_end) ch->sub_fill = 0;
+            if (sub_end) {
+                ch->sub_fill = 0;
+                if (ch->segments) {
+                    ch->in_cand.sub = ch->in_sub_e;
+                    ch->in_sub_e = 0.0;
+                    sub_close(&ch->in_cand, ch->sub_len);
+                }
+            }
             if (ch->cell_fill == PROBE_CELL || sub_end) cell_done(ch, sub_end);
         }
         off += n;
     }
     return MM_OK;
+}
+
+int mm_master_chain_probe_segment(mm_master_chain *ch, size_t warmup_frames)
+{
+    if (!ch) return MM_ERR_INVALID_ARG;
+    if (!ch->segments) {
+        mm_biquad_cascade_reset(ch->kw_in);
+        memset(ch->kz_in, 0, sizeof ch->kz_in);
+    }
+    ch->segments++;
+    /* blocks, cells and the limiter model start again; histograms stay */
+    for (int k = 0; k < PROBE_CANDIDATES; k++) {
+        probe_cand *c = &ch->cand[k];
+        c->gc = 1.0;
+        c->sub = 0.0;
+        c->nsub = 0;
+    }
+    ch->in_cand.sub = 0.0;
+    ch->in_cand.nsub = 0;
+    ch->in_sub_e = 0.0;
+    ch->cell_p = ch->cell_e = 0.0;
+    ch->cell_fill = ch->sub_fill = 0;
+    ch->cells = 0;
+    ch->warm_left = warmup_frames;
+    return MM_OK;
+}
+
+void mm_master_chain_set_input_lufs(mm_master_chain *ch, double lufs)
+{
+    if (ch) ch->input_lufs = lufs;
 }
 
 /* Gated integrated loudness of a candidate's histogram; -INFINITY if none. */
@@ -396,8 +491,14 @@ int mm_master_chain_probe_gain(const mm_master_chain *ch, double *gain_db, doubl
 {
     if (!ch || !gain_db) return MM_ERR_INVALID_ARG;
     double L[PROBE_CANDIDATES], G[PROBE_CANDIDATES];
+    /* a sampled probe: the parts it saw against the whole mix */
+    double bias = 0.0;
+    if (ch->segments && isfinite(ch->input_lufs)) {
+        double seen = hist_integrated(&ch->in_cand);
+        if (isfinite(seen)) bias = seen - ch->input_lufs;
+    }
     for (int k = 0; k < PROBE_CANDIDATES; k++) {
-        L[k] = hist_integrated(&ch->cand[k]);
+        L[k] = hist_integrated(&ch->cand[k]) - bias;
         G[k] = ch->plan.gain_db + cand_offset_db[k];
     }
     if (!isfinite(L[0])) return MM_ERR_NO_VALUE;

@@ -21,13 +21,18 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_INPUT = 
 #define CLI_ERRLEN 512
 
 /* An open input file and what we know of its format. */
+struct cli_reader;
 typedef struct cli_audio {
     SNDFILE *sf;
+    struct cli_reader *rd; /* the buffered reader under sf (regular files), or NULL */
     SF_INFO info;
     char container[24];
     char encoding[24];
     int bit_depth, is_float, lossy;
     int exact_length;  /* PCM or float samples: info.frames is exact */
+    int raw_kind;      /* samples cli_audio_readf converts itself (0: libsndfile does) */
+    unsigned char *raw;
+    size_t raw_cap;
 } cli_audio;
 
 /* Open `path` for reading. On failure returns -1 with a one-line reason in
@@ -37,6 +42,10 @@ int cli_audio_open(cli_audio *a, const char *path, char *err, size_t errlen);
  * socket, a test's failing reader); `user` is passed to its callbacks. */
 int cli_audio_open_virtual(cli_audio *a, SF_VIRTUAL_IO *vio, void *user, char *err, size_t errlen);
 void cli_audio_close(cli_audio *a);
+
+/* sf_readf_float on an open file: up to `frames` interleaved frames into
+ * dst; returns the frames read (0 at the end) or a negative value. */
+sf_count_t cli_audio_readf(cli_audio *a, float *dst, sf_count_t frames);
 
 /* Fill an mm_file_info from an open file (strings point into `a`). */
 void cli_audio_file_info(const cli_audio *a, const char *path, mm_file_info *out);

@@ -27,6 +27,10 @@
  * baseline SSE2 body elsewhere, so one binary is fast on any x86-64. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && !defined(MM_NO_CLONES)
 #define MM_TARGET_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+/* A kernel written for one target (with its own runtime check) where the
+ * clones of one source cannot be made fast on all targets alike. */
+#define MM_HAVE_TARGETS 1
+#define MM_TARGET_V4 __attribute__((target("arch=x86-64-v4")))
 #else
 #define MM_TARGET_CLONES
 #endif

@@ -7,7 +7,10 @@
  *    -30 + 10 log10(1/3) = -34.8 dB), the weighted one pushes it down
  *    (by the energy ratio, 24 dB, less what the frames straddling the
  *    change hold), while the loud band reads its level as if the intro
- *    were not there (the plain average's 2/3 time share is gone).
+ *    were not there (the plain average's 2/3 time share is gone);
+ *  - frames back to back (spectrum_overlap 0, mastering's choice) read the
+ *    bands of 60 s of slowly swelling tones within 0.1 dB of half-overlapped
+ *    frames; an overlap outside 0..0.75 is refused.
  */
 #include "testutil.h"
 
@@ -17,10 +20,11 @@
 
 #define FS 48000.0
 
-static mm_analysis run(const float *l, const float *r, size_t n, int weighting)
+static mm_analysis run_overlap(const float *l, const float *r, size_t n, int weighting, double overlap)
 {
     mm_analyze_config c = mm_analyze_config_default(FS, 2);
     c.spectrum_weighting = weighting;
+    c.spectrum_overlap = overlap;
     int st;
     mm_analyzer *a = mm_analyzer_create(&c, &st);
     assert_non_null(a);
@@ -30,6 +34,11 @@ static mm_analysis run(const float *l, const float *r, size_t n, int weighting)
     mm_analyzer_finish(a, &res);
     mm_analyzer_destroy(a);
     return res;
+}
+
+static mm_analysis run(const float *l, const float *r, size_t n, int weighting)
+{
+    return run_overlap(l, r, n, weighting, 0.5);
 }
 
 static int band_of(const mm_analysis *a, double hz)
@@ -83,12 +92,50 @@ static void test_quiet_intro(void **state)
     free(l);
 }
 
+static void test_overlap(void **state)
+{
+    (void)state;
+    size_t n = (size_t)(60 * FS);
+    float *l = malloc(n * sizeof(float)), *r = malloc(n * sizeof(float));
+    const double hz[5] = {63.0, 250.0, 1000.0, 4000.0, 12500.0};
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)i / FS, m = 0.0, s = 0.0;
+        for (int k = 0; k < 5; k++) {
+            /* each tone swells at its own slow rate, none tied to the hop */
+            double a = 0.05 * (1.2 + sin(2.0 * M_PI * (0.13 + 0.11 * k) * t));
+            m += a * sin(2.0 * M_PI * hz[k] * t);
+            s += 0.3 * a * sin(2.0 * M_PI * hz[k] * 1.01 * t + k);
+        }
+        l[i] = (float)(m + s);
+        r[i] = (float)(m - s);
+    }
+    for (int w = 0; w < 2; w++) {
+        mm_analysis half = run_overlap(l, r, n, w, 0.5), none = run_overlap(l, r, n, w, 0.0);
+        double worst = 0.0;
+        for (int k = 0; k < 5; k++) {
+            int b = band_of(&half, hz[k]);
+            assert_int_equal(none.mid_band_db[b].reason, MM_REASON_NONE);
+            worst = fmax(worst, fabs(none.mid_band_db[b].value - half.mid_band_db[b].value));
+            worst = fmax(worst, fabs(none.side_band_db[b].value - half.side_band_db[b].value));
+        }
+        printf("# %s: frames back to back vs half overlap, largest band difference %.3f dB\n",
+               w ? "weighted" : "plain", worst);
+        assert_true(worst <= 0.1);
+    }
+    free(l);
+    free(r);
+}
+
 static void test_config_checked(void **state)
 {
     (void)state;
     mm_analyze_config c = mm_analyze_config_default(FS, 2);
     c.spectrum_weighting = 2;
     int st;
+    assert_null(mm_analyzer_create(&c, &st));
+    assert_int_equal(st, MM_ERR_INVALID_ARG);
+    c = mm_analyze_config_default(FS, 2);
+    c.spectrum_overlap = 0.8;
     assert_null(mm_analyzer_create(&c, &st));
     assert_int_equal(st, MM_ERR_INVALID_ARG);
     /* silence stays silent and well defined when weighted */
@@ -103,6 +150,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steady),
         cmocka_unit_test(test_quiet_intro),
+        cmocka_unit_test(test_overlap),
         cmocka_unit_test(test_config_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

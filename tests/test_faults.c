@@ -7,7 +7,11 @@
  *  - a file that shrinks while it is read is an error; one that grows is
  *    read to the length its header declared, no further;
  *  - a write that fails with ENOSPC part way through an output leaves
- *    nothing at the final path and no temporary file.
+ *    nothing at the final path and no temporary file;
+ *  - the tool's own readers (a 64 KB buffer under libsndfile, raw PCM
+ *    converted in cli_audio_readf) give libsndfile's samples bit for bit,
+ *    in every format, in odd blocks, after a seek, with chunks after the
+ *    audio.
  */
 #include "testutil.h"
 
@@ -187,6 +191,82 @@ static void test_file_changes_while_read(void **state)
     }
 }
 
+
+/* ---- the tool's readers against libsndfile's own ---- */
+
+static void test_readers_match_libsndfile(void **state)
+{
+    (void)state;
+    static const struct {
+        int format, bits; /* bits 0: float */
+        const char *name;
+    } fmts[] = {
+        {SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16, "wav16"},   {SF_FORMAT_WAV | SF_FORMAT_PCM_24, 24, "wav24"},
+        {SF_FORMAT_WAV | SF_FORMAT_PCM_32, 32, "wav32"},   {SF_FORMAT_WAV | SF_FORMAT_FLOAT, 0, "wavf"},
+        {SF_FORMAT_WAVEX | SF_FORMAT_PCM_24, 24, "wavex"}, {SF_FORMAT_W64 | SF_FORMAT_PCM_24, 24, "w64"},
+        {SF_FORMAT_RF64 | SF_FORMAT_PCM_16, 16, "rf64"},   {SF_FORMAT_AIFF | SF_FORMAT_PCM_24, 24, "aiff"},
+        {SF_FORMAT_FLAC | SF_FORMAT_PCM_24, 24, "flac"},
+    };
+    const size_t n = 30011, seek_to = 12345;
+    float *x = malloc(n * 2 * sizeof(float)), *want = malloc(n * 2 * sizeof(float)),
+          *got = malloc(n * 2 * sizeof(float));
+    for (size_t i = 0; i < 2 * n; i++) x[i] = (float)(0.999 * tu_uniform());
+    x[0] = -1.0f; /* negative full scale */
+    for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/readers.%s", dir, fmts[f].name);
+        SF_INFO info = {0};
+        info.samplerate = 44100;
+        info.channels = 2;
+        info.format = fmts[f].format;
+        SNDFILE *sf = sf_open(p, SFM_WRITE, &info);
+        assert_non_null(sf);
+        sf_set_string(sf, SF_STR_TITLE, "a chunk after the audio");
+        assert_int_equal(sf_writef_float(sf, x, (sf_count_t)n), (sf_count_t)n);
+        sf_close(sf);
+        /* the tool's reading, in odd blocks */
+        cli_audio a;
+        char err[CLI_ERRLEN];
+        assert_int_equal(cli_audio_open(&a, p, err, sizeof err), 0);
+        size_t off = 0, blk = 1000;
+        while (off < n) {
+            /* libsndfile zero-fills what a short read leaves of the request */
+            size_t ask = blk < n - off ? blk : n - off;
+            sf_count_t k = cli_audio_readf(&a, got + 2 * off, (sf_count_t)ask);
+            assert_true(k > 0);
+            off += (size_t)k;
+            blk = blk == 1000 ? 4097 : 1000;
+        }
+        assert_int_equal(off, n);
+        assert_int_equal(cli_audio_readf(&a, want, 1000), 0); /* and then the end */
+        /* against what was written: libsndfile writes x * (2^(bits-1) - 1)
+         * rounded and reads back / 2^(bits-1), so within two steps of the
+         * word length (and a float's precision at 32 bits); float exactly */
+        double step = fmts[f].bits ? ldexp(1.0, 1 - fmts[f].bits) : 0.0, worst = 0.0;
+        for (size_t i = 0; i < 2 * n; i++) worst = fmax(worst, fabs((double)got[i] - (double)x[i]));
+        assert_true(worst <= (fmts[f].bits ? fmax(2.0 * step, 2e-7) : 0.0));
+        /* against libsndfile's own conversion where the tool converts
+         * itself: bit for bit, and after a seek */
+        if (a.raw_kind) {
+            SF_INFO ri = {0};
+            sf = sf_open(p, SFM_READ, &ri);
+            assert_non_null(sf);
+            assert_int_equal(sf_readf_float(sf, want, (sf_count_t)n), (sf_count_t)n);
+            sf_close(sf);
+            assert_memory_equal(got, want, n * 2 * sizeof(float));
+        }
+        assert_int_equal(sf_seek(a.sf, (sf_count_t)seek_to, SEEK_SET), (sf_count_t)seek_to);
+        assert_int_equal(cli_audio_readf(&a, want, 100), 100);
+        assert_memory_equal(want, got + 2 * seek_to, 100 * 2 * sizeof(float));
+        printf("# %s: %zu frames, largest error %.3g (step %.3g), %s\n", fmts[f].name, n, worst, step,
+               a.raw_kind ? "converted by the tool, as libsndfile converts" : "converted by libsndfile");
+        cli_audio_close(&a);
+    }
+    free(x);
+    free(want);
+    free(got);
+}
+
 /* ---- a write that fails part way ---- */
 
 /* The disk fills up after the first part of an output: the commit fails
@@ -265,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_virtual_io_reads_whole_file),
         cmocka_unit_test(test_virtual_io_faults_everywhere),
         cmocka_unit_test(test_file_changes_while_read),
+        cmocka_unit_test(test_readers_match_libsndfile),
         cmocka_unit_test(test_output_disk_full),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -62,6 +62,11 @@ typedef struct mm_analyze_config {
      *  Applies to every figure built from the spectrum (bands, tonal
      *  balance, band correlation, the below-120 Hz stereo figures). */
     int spectrum_weighting;
+    /** Fraction of each STFT frame the next one shares, 0..0.75. 0.5
+     *  (default): Hann frames at half overlap weigh every sample alike.
+     *  0: frames back to back, half the cost; the long-term average of a
+     *  whole track (thousands of frames) hardly moves (mastering uses it). */
+    double spectrum_overlap;
 } mm_analyze_config;
 
 mm_analyze_config mm_analyze_config_default(double sample_rate, int channels);

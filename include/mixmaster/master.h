@@ -13,6 +13,9 @@
  *      probe pass:  mm_master_chain_probe(ch, in, frames) over the whole mix
  *                   and latency frames of zeros, then
  *                   mm_master_chain_probe_gain(ch, &gain_db, &slope);
+ *                   (or over segments of a long mix: before each,
+ *                   mm_master_chain_probe_segment(ch, warmup_frames), and
+ *                   mm_master_chain_set_input_lufs(ch, mix loudness) once)
  *                   (when neither limiter nor compressor will work, skip it:
  *                   gain_db = plan.gain_db - mm_master_plan_eq_loudness_db(&plan))
  *      render pass: mm_master_chain_reset(ch); mm_master_chain_set_gain_db(ch, gain_db);
@@ -134,7 +137,9 @@ typedef struct mm_master_options {
 
 mm_master_options mm_master_options_default(void);
 
-/** The analyzer settings mastering expects (loudness-weighted spectrum). */
+/** The analyzer settings mastering expects: loudness-weighted spectrum,
+ *  STFT frames back to back (the long-term average of a track, at half the
+ *  cost), no time series. */
 mm_analyze_config mm_master_analyze_config(double sample_rate, int channels);
 
 /**
@@ -181,6 +186,17 @@ int mm_master_chain_process(mm_master_chain *ch, float *const out[], const float
 /** Probe pass: EQ and compressor only, measuring what the limiter would do
  *  at a range of gains (no output). No allocation. */
 int mm_master_chain_probe(mm_master_chain *ch, const float *const in[], size_t frames);
+
+/** Sampled probe: start a segment of the mix (call before feeding it with
+ *  mm_master_chain_probe). Its first warmup_frames frames only warm the EQ
+ *  and compressor up and are not measured; 400 ms blocks do not span two
+ *  segments. Without this call the probe measures everything it is fed. */
+int mm_master_chain_probe_segment(mm_master_chain *ch, size_t warmup_frames);
+
+/** The whole mix's integrated loudness (LUFS, from its analysis). After a
+ *  sampled probe, mm_master_chain_probe_gain shifts its estimate by how much
+ *  louder or quieter the measured segments of the input were than this. */
+void mm_master_chain_set_input_lufs(mm_master_chain *ch, double lufs);
 
 /** After a probe pass: the gain (dB) whose limited output reaches the plan's
  *  target loudness, and the estimated loudness slope (LU per dB) there. */
