@@ -264,6 +264,121 @@ static void test_masking_metric(void **state)
     mm_masking_destroy(NULL);
 }
 
+/* Frames where stem i holds energy[i] in band[i] (NULL: left out). */
+static void frames_of(mm_masking *m, int n, const int *band, const double *energy, const int *absent, int frames)
+{
+    float e[8][MM_ERB_MAX_BANDS];
+    const float *pp[8];
+    for (int i = 0; i < n; i++) {
+        memset(e[i], 0, sizeof e[i]);
+        e[i][band[i]] = (float)energy[i];
+        pp[i] = absent && absent[i] ? NULL : e[i];
+    }
+    for (int t = 0; t < frames; t++) assert_int_equal(mm_masking_add_frame(m, pp), MM_OK);
+}
+
+/* At B's peaks: only the frames within 6 dB of B's loudest count. B (stem 1)
+ * strikes at 1.0 for 5 frames, 0.3 (-5.2 dB) for 3, then decays to 0.01
+ * (-20 dB) for 20; A (stem 0) holds 0.1 in the same band throughout:
+ * MSR = 10 log10(0.1 * 10^-0.6 / E_B). */
+static void test_masking_peaks(void **state)
+{
+    (void)state;
+    int err;
+    mm_masking *m = mm_masking_create(2, nb, band_hz, &err);
+    assert_non_null(m);
+    int k0 = band_near(60), band[2] = {k0, k0};
+    const double eb[3] = {1.0, 0.3, 0.01};
+    const int nf[3] = {5, 3, 20};
+    for (int j = 0; j < 3; j++) {
+        double en[2] = {0.1, eb[j]};
+        frames_of(m, 2, band, en, NULL, nf[j]);
+    }
+    double msr[3];
+    for (int j = 0; j < 3; j++) msr[j] = 10.0 * log10(0.1 * pow(10.0, -0.6) / (double)(float)eb[j]);
+    mm_masking_result r;
+    /* all frames: only the decay is masked (MSR 4 dB) */
+    assert_int_equal(mm_masking_pair(m, 0, 1, 0, 0, 0, 1e9, NULL, &r), MM_OK);
+    assert_near(r.cells, 28, 0);
+    assert_near(r.m_db, 20 * msr[2] / 28, 1e-4);
+    assert_near(r.mcf, 20.0 / 28, 1e-9);
+    /* at B's peaks: the 8 frames of the stroke, none masked */
+    assert_int_equal(mm_masking_pair_peaks(m, 0, 1, 0, 0, 0, 1e9, NULL, &r), MM_OK);
+    assert_near(r.cells, 8, 0);
+    assert_near(r.m_db, 0, 1e-9);
+    assert_near(r.mcf, 0, 0);
+    /* A 20 dB louder masks the stroke too: +4 and +9.2 dB */
+    mm_masking_pair_peaks(m, 0, 1, 20, 0, 0, 1e9, NULL, &r);
+    assert_near(r.m_db, (5 * (msr[0] + 20) + 3 * (msr[1] + 20)) / 8, 1e-4);
+    assert_near(r.mcf, 1.0, 0);
+    /* a band shift on A moves it the same way; a band range without B counts nothing */
+    double shift[MM_ERB_MAX_BANDS] = {0};
+    shift[k0] = 20;
+    mm_masking_result r2;
+    mm_masking_pair_peaks(m, 0, 1, 0, 0, 0, 1e9, shift, &r2);
+    assert_near(r2.m_db, r.m_db, 1e-9);
+    mm_masking_pair_peaks(m, 0, 1, 0, 0, 200, 1e9, NULL, &r);
+    assert_near(r.cells, 0, 0);
+    /* A's peaks on B's masking of A: A is at its loudest throughout */
+    mm_masking_result all;
+    mm_masking_pair(m, 1, 0, 0, 0, 0, 1e9, NULL, &all);
+    mm_masking_pair_peaks(m, 1, 0, 0, 0, 0, 1e9, NULL, &r);
+    assert_near(r.cells, all.cells, 0);
+    assert_near(r.m_db, all.m_db, 1e-9);
+    assert_int_equal(mm_masking_pair_peaks(m, 1, 1, 0, 0, 0, 1e9, NULL, &r), MM_ERR_INVALID_ARG);
+    assert_int_equal(mm_masking_pair_peaks(NULL, 0, 1, 0, 0, 0, 1e9, NULL, &r), MM_ERR_INVALID_ARG);
+    /* reset forgets the peaks too */
+    mm_masking_reset(m);
+    mm_masking_pair_peaks(m, 0, 1, 0, 0, 0, 1e9, NULL, &r);
+    assert_near(r.cells, 0, 0);
+    mm_masking_destroy(m);
+}
+
+/* B's energy by A's level: A (stem 0) at 1.0 for 4 frames, at 0.05 (13.0 dB
+ * down) for 4, left out for 2; B (stem 1) holds 2.0, 1.0 and 1.0 meanwhile,
+ * 14 in all. */
+static void test_energy_by_level(void **state)
+{
+    (void)state;
+    int err;
+    mm_masking *m = mm_masking_create(2, nb, band_hz, &err);
+    assert_non_null(m);
+    int band[2] = {band_near(60), band_near(200)};
+    double en[2] = {1.0, 2.0};
+    frames_of(m, 2, band, en, NULL, 4);
+    en[0] = 0.05;
+    en[1] = 1.0;
+    frames_of(m, 2, band, en, NULL, 4);
+    int absent[2] = {1, 0};
+    frames_of(m, 2, band, en, absent, 2);
+    double share[64], sum = 0;
+    assert_int_equal(mm_masking_energy_by_level(m, 0, 1, share, 64), MM_OK);
+    for (int k = 0; k < 64; k++) sum += share[k];
+    printf("# B's energy by A's level: %.4f at the top, %.4f 13 dB down, %.4f with A out\n", share[0], share[13],
+           share[63]);
+    assert_near(sum, 1.0, 1e-12);
+    assert_near(share[0], 8.0 / 14, 1e-6);
+    assert_near(share[13], 4.0 / 14, 1e-6);
+    assert_near(share[63], 2.0 / 14, 1e-6);
+    /* fewer bins: what lies further down joins the last */
+    assert_int_equal(mm_masking_energy_by_level(m, 0, 1, share, 8), MM_OK);
+    assert_near(share[0], 8.0 / 14, 1e-6);
+    assert_near(share[7], 6.0 / 14, 1e-6);
+    /* the other way: A's energy by B's level. The bins are 1 dB steps of
+     * the level itself, counted from the loudest frame's: B's top (2.0,
+     * +3.01 dB) lies in the bin of 3..4 dB, its 1.0 in the bin of 0..1 dB,
+     * 4 bins down */
+    assert_int_equal(mm_masking_energy_by_level(m, 1, 0, share, 64), MM_OK);
+    assert_near(share[0], 4.0 / 4.2, 1e-6);
+    assert_near(share[4], 0.2 / 4.2, 1e-6);
+    assert_int_equal(mm_masking_energy_by_level(m, 0, 0, share, 64), MM_ERR_INVALID_ARG);
+    assert_int_equal(mm_masking_energy_by_level(m, 0, 1, share, 1), MM_ERR_INVALID_ARG);
+    mm_masking_reset(m);
+    assert_int_equal(mm_masking_energy_by_level(m, 0, 1, share, 64), MM_OK);
+    assert_near(share[0], 0, 0);
+    mm_masking_destroy(m);
+}
+
 /* Kick and bass sharing one band at the kick fundamental. MSR = 10 log10(Eb
  * 10^-0.6 / Ek) (gains 0: both stems measured at their targets). */
 static mm_automix_plan *kick_bass(double bass_energy, double bass_sustain, mm_masking **mout)
@@ -488,6 +603,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gain_rule),        cmocka_unit_test(test_pan_rule),
         cmocka_unit_test(test_highpass_rule),    cmocka_unit_test(test_masking_metric),
+        cmocka_unit_test(test_masking_peaks),    cmocka_unit_test(test_energy_by_level),
         cmocka_unit_test(test_kick_bass_rules),  cmocka_unit_test(test_masking_cut_rule),
         cmocka_unit_test(test_compression_rule), cmocka_unit_test(test_roles),
         cmocka_unit_test(test_validate),
