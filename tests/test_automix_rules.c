@@ -445,6 +445,44 @@ static void test_kick_bass_rules(void **state)
     mm_masking_destroy(m);
 }
 
+/* What a duck takes from the bass, from where the bass plays against the
+ * kick's level: the kick strikes (at its loudest) in half the frames and is
+ * silent in the other half; the bass holds the same energy throughout, 14 dB
+ * over the threshold of the kick's band (no carve: use_carve off). The duck
+ * reduces the bass by (1 - 1/10)(L - T) where the kick plays at its top
+ * bin's level L = top - 0.5 dB, not at all elsewhere: the gain makes up
+ * -10 log10(0.5 * 10^(-gr/10) + 0.5). */
+static void test_duck_loudness(void **state)
+{
+    (void)state;
+    int err;
+    mm_stem_features f[2];
+    f[0] = feat(-27.5);
+    f[1] = feat(-25.5); /* at its target: the gain is the make-up alone */
+    f[1].sustain = 0.9;
+    int k0 = band_near(60), band[2] = {k0, k0};
+    mm_masking *m = mm_masking_create(2, nb, band_hz, &err);
+    double en[2] = {1.0, 100.0};
+    one_band_frames(m, 2, band, en, 10);
+    int absent[2] = {1, 0};
+    frames_of(m, 2, band, en, absent, 10);
+    mm_automix_input in[2] = {{"kick", MM_ROLE_KICK, "user", &f[0]}, {"bass", MM_ROLE_BASS, "user", &f[1]}};
+    mm_automix_config cfg = mm_automix_config_default();
+    cfg.use_carve = 0;
+    mm_automix_plan *p;
+    decide(in, 2, m, &p, &cfg);
+    const mm_automix_duck *d = &p->stem[1].duck;
+    assert_true(d->enabled);
+    double gr = (1.0 - 1.0 / d->ratio) * (f[0].peak10_top_dbfs - 0.5 - d->threshold_db);
+    double want = -10.0 * log10(0.5 * pow(10.0, -gr / 10.0) + 0.5);
+    printf("# duck %.1f dB, %.2f dB at the strokes: the bass makes up %.3f dB (closed form %.3f)\n", d->depth_db, gr,
+           p->stem[1].gain_db, want);
+    assert_near(p->stem[1].gain_db, want, 1e-6);
+    assert_near(p->stem[1].predicted_lufs, f[1].active_lufs.value, 1e-9);
+    mm_automix_plan_destroy(p);
+    mm_masking_destroy(m);
+}
+
 /* A pad masking the vocal in one band: a cut on the pad only, Q 2, depth
  * min(MSR, 6) at that band; the vocal untouched. */
 static void test_masking_cut_rule(void **state)
@@ -604,7 +642,8 @@ int main(void)
         cmocka_unit_test(test_gain_rule),        cmocka_unit_test(test_pan_rule),
         cmocka_unit_test(test_highpass_rule),    cmocka_unit_test(test_masking_metric),
         cmocka_unit_test(test_masking_peaks),    cmocka_unit_test(test_energy_by_level),
-        cmocka_unit_test(test_kick_bass_rules),  cmocka_unit_test(test_masking_cut_rule),
+        cmocka_unit_test(test_kick_bass_rules),  cmocka_unit_test(test_duck_loudness),
+        cmocka_unit_test(test_masking_cut_rule),
         cmocka_unit_test(test_compression_rule), cmocka_unit_test(test_roles),
         cmocka_unit_test(test_validate),
     };
