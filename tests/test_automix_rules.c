@@ -405,7 +405,9 @@ static void test_kick_bass_rules(void **state)
 {
     (void)state;
     mm_masking *m;
-    /* MSR 4 dB (Eb = 10^1.0): carve min(3, 4/2) = 2 dB at the kick
+    /* every frame is one of the kick's strokes here (its level does not
+     * move), so the figure at the strokes is the MSR itself.
+     * MSR 4 dB (Eb = 10^1.0): carve min(3, 4/2) = 2 dB at the kick
      * fundamental; afterwards 2 dB: no ducking */
     mm_automix_plan *p = kick_bass(pow(10.0, 1.0), 0.9, &m);
     printf("# carve: %s %.1f Hz %+.2f dB: %s\n", mm_automix_eq_kind_name(p->stem[1].eq[0].kind), p->stem[1].eq[0].freq_hz,
@@ -415,12 +417,13 @@ static void test_kick_bass_rules(void **state)
     assert_near(p->stem[1].eq[0].freq_hz, band_hz[band_near(60)], 1e-9);
     assert_near(p->stem[1].eq[0].gain_db, -2.0, 1e-3);
     assert_near(p->stem[1].eq[0].q, 2.0, 0);
+    assert_non_null(strstr(p->stem[1].eq[0].reason, "at its strokes"));
     assert_false(p->stem[1].duck.enabled);
     assert_int_equal(p->stem[0].eq_count, 0); /* the kick is never cut */
     mm_automix_plan_destroy(p);
     mm_masking_destroy(m);
-    /* MSR 14 dB: carve 3 dB, 11 dB left: duck by min(6, 11) = 6 dB, keyed by
-     * the kick, threshold for full depth at the kick's 10 ms P90 */
+    /* MSR 14 dB: carve 3 dB, 11 dB left: duck by duck_max_db (6 dB), keyed
+     * by the kick, threshold for full depth at the kick's 10 ms P90 */
     p = kick_bass(pow(10.0, 2.0), 0.9, &m);
     assert_near(p->stem[1].eq[0].gain_db, -3.0, 1e-9);
     assert_true(p->stem[1].duck.enabled);
@@ -433,6 +436,19 @@ static void test_kick_bass_rules(void **state)
     printf("# duck: %s\n", p->stem[1].duck.reason);
     mm_automix_plan_destroy(p);
     mm_masking_destroy(m);
+    /* MSR 5 dB: carve 2.5 dB, 2.5 dB left: no duck; MSR 8 dB: carve 3 dB,
+     * 5 dB left: a duck, and it goes the full duck_max_db, not 5 dB */
+    p = kick_bass(pow(10.0, 1.1), 0.9, &m);
+    assert_near(p->stem[1].eq[0].gain_db, -2.5, 1e-3);
+    assert_false(p->stem[1].duck.enabled);
+    mm_automix_plan_destroy(p);
+    mm_masking_destroy(m);
+    p = kick_bass(pow(10.0, 1.4), 0.9, &m);
+    assert_near(p->stem[1].eq[0].gain_db, -3.0, 1e-9);
+    assert_true(p->stem[1].duck.enabled);
+    assert_near(p->stem[1].duck.depth_db, 6.0, 1e-9);
+    mm_automix_plan_destroy(p);
+    mm_masking_destroy(m);
     /* the same masking but a bass of short notes: no ducking */
     p = kick_bass(pow(10.0, 2.0), 0.2, &m);
     assert_false(p->stem[1].duck.enabled);
@@ -443,6 +459,56 @@ static void test_kick_bass_rules(void **state)
     assert_int_equal(p->stem[1].eq_count, 0);
     mm_automix_plan_destroy(p);
     mm_masking_destroy(m);
+}
+
+/* Kick and bass judged at the kick's strokes. The kick strikes at 1.0 for 5
+ * frames and rings at 0.01 (-20 dB) for 20; the bass holds 0.1 throughout:
+ * MSR 10 log10(0.1 * 10^-0.6 / E_kick) is -16 dB at the strokes and +4 dB
+ * in the ring. Over all frames M = 3.2 dB, MCF 0.8 (past the trigger); at
+ * the strokes nothing is masked: no carve, no duck. A bass 20 dB louder
+ * masks the strokes too (+4 dB): a 2 dB carve, after which the 2 dB left
+ * are under the trigger: no duck. */
+static void test_kick_bass_strokes(void **state)
+{
+    (void)state;
+    int err;
+    mm_stem_features f[2];
+    f[0] = feat(-27.5);
+    f[1] = feat(-25.5);
+    f[1].sustain = 0.9;
+    int k0 = band_near(60), band[2] = {k0, k0};
+    f[0].low_peak_hz.value = band_hz[k0];
+    mm_automix_input in[2] = {{"kick", MM_ROLE_KICK, "user", &f[0]}, {"bass", MM_ROLE_BASS, "user", &f[1]}};
+    for (int loud = 0; loud < 2; loud++) {
+        mm_masking *m = mm_masking_create(2, nb, band_hz, &err);
+        double bass = loud ? 10.0 : 0.1;
+        double en[2] = {1.0, bass};
+        one_band_frames(m, 2, band, en, 5);
+        en[0] = 0.01;
+        one_band_frames(m, 2, band, en, 20);
+        mm_masking_result all, strokes;
+        mm_masking_pair(m, 1, 0, 0, 0, 30, 250, NULL, &all);
+        mm_masking_pair_peaks(m, 1, 0, 0, 0, 30, 250, NULL, &strokes);
+        printf("# bass %.1f: over all frames M %.2f dB, MCF %.2f; at the kick's strokes M %.2f dB, MCF %.2f\n", bass,
+               all.m_db, all.mcf, strokes.m_db, strokes.mcf);
+        mm_automix_plan *p;
+        decide(in, 2, m, &p, NULL);
+        if (!loud) {
+            assert_true(all.m_db > 3.0 && all.mcf > 0.35); /* the former trigger would carve */
+            assert_near(strokes.m_db, 0.0, 1e-9);
+            assert_int_equal(p->stem[1].eq_count, 0);
+            assert_false(p->stem[1].duck.enabled);
+        } else {
+            double msr = 10.0 * log10(10.0 * pow(10.0, -0.6) / 1.0);
+            assert_near(strokes.m_db, msr, 1e-4);
+            assert_int_equal(p->stem[1].eq_count, 1);
+            assert_near(p->stem[1].eq[0].gain_db, -msr / 2, 1e-3);
+            printf("# %s\n", p->stem[1].eq[0].reason);
+            assert_false(p->stem[1].duck.enabled);
+        }
+        mm_automix_plan_destroy(p);
+        mm_masking_destroy(m);
+    }
 }
 
 /* What a duck takes from the bass, from where the bass plays against the
@@ -642,8 +708,8 @@ int main(void)
         cmocka_unit_test(test_gain_rule),        cmocka_unit_test(test_pan_rule),
         cmocka_unit_test(test_highpass_rule),    cmocka_unit_test(test_masking_metric),
         cmocka_unit_test(test_masking_peaks),    cmocka_unit_test(test_energy_by_level),
-        cmocka_unit_test(test_kick_bass_rules),  cmocka_unit_test(test_duck_loudness),
-        cmocka_unit_test(test_masking_cut_rule),
+        cmocka_unit_test(test_kick_bass_rules),  cmocka_unit_test(test_kick_bass_strokes),
+        cmocka_unit_test(test_duck_loudness),    cmocka_unit_test(test_masking_cut_rule),
         cmocka_unit_test(test_compression_rule), cmocka_unit_test(test_roles),
         cmocka_unit_test(test_validate),
     };

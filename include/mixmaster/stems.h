@@ -222,8 +222,8 @@ int mm_masking_pair(const mm_masking *m, int a, int b, double gain_a_db, double 
 
 /** The same over B's peaks only: the frames where B lies within 6 dB of its
  *  loudest frame so far (a kick's strokes, not its decay). This is where a
- *  cut or a duck on A can help B, and where they show. Same arguments as
- *  mm_masking_pair. */
+ *  cut or a duck on A can help B, and where they show: automix judges
+ *  kick/bass masking by it. Same arguments as mm_masking_pair. */
 int mm_masking_pair_peaks(const mm_masking *m, int a, int b, double gain_a_db, double gain_b_db,
                           double lo_hz, double hi_hz, const double *band_shift_db, mm_masking_result *out);
 
