@@ -245,6 +245,10 @@ static void test_full_run(void **state)
     double ca = cJSON_GetObjectItem(cJSON_GetObjectItem(kb, "after"), "mcf")->valuedouble;
     printf("# report kick/bass: M %.2f -> %.2f dB, MCF %.3f -> %.3f\n", mb, ma, cb, ca);
     assert_true(ma < mb && ca < cb);
+    double sb = cJSON_GetObjectItem(cJSON_GetObjectItem(kb, "strokes_before"), "m_db")->valuedouble;
+    double sa = cJSON_GetObjectItem(cJSON_GetObjectItem(kb, "strokes_after"), "m_db")->valuedouble;
+    printf("# report kick/bass at the kick's strokes: M %.2f -> %.2f dB\n", sb, sa);
+    assert_true(sa < sb);
     cJSON *mixo = cJSON_GetObjectItem(doc, "mix");
     assert_true(cJSON_GetObjectItem(mixo, "true_peak_dbtp")->valuedouble <= -6.0 + 0.01);
     assert_true(cJSON_IsFalse(cJSON_GetObjectItem(mixo, "clipped")));
