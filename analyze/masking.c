@@ -50,13 +50,18 @@ typedef struct cell_bin {
     float sum; /* sum of the unclipped MSR values, dB */
 } cell_bin;
 
+/* A histogram bin over every frame and over B's peaks, side by side: one
+ * cache line takes both updates. */
+typedef struct cell_bins {
+    cell_bin all, peak;
+} cell_bins;
+
 struct mm_masking {
     int n, nb;
     double band_hz[MM_ERB_MAX_BANDS];
     double step_erb;
     float a_up, a_dn, t_off;
-    cell_bin *hist;   /* [n*(n-1)][nb][MSR_BINS] */
-    cell_bin *peak;   /* the same over the frames where B is at its peaks */
+    cell_bins *hist;  /* [n*(n-1)][nb][MSR_BINS]: every frame, and B's peaks */
     double *joint;    /* [n*(n-1)][LEVEL_BINS + 1] B's energy by A's level bin */
     int *level_bin;   /* [n] this frame's level bin per stem */
     double *energy;   /* [n] this frame's energy per stem (sum over bands) */
@@ -91,7 +96,6 @@ mm_masking *mm_masking_create(int stems, int bands, const double *band_hz, int *
     size_t pairs = (size_t)stems * (size_t)(stems - 1), cells;
     if (!mm__size_mul(pairs, (size_t)bands * MSR_BINS, &cells)) goto fail;
     m->hist = calloc(cells, sizeof *m->hist);
-    m->peak = calloc(cells, sizeof *m->peak);
     m->joint = calloc(pairs * (LEVEL_BINS + 1), sizeof *m->joint);
     m->level_bin = calloc((size_t)stems, sizeof *m->level_bin);
     m->energy = calloc((size_t)stems, sizeof *m->energy);
@@ -103,7 +107,7 @@ mm_masking *mm_masking_create(int stems, int bands, const double *band_hz, int *
     m->loudest = calloc((size_t)stems, sizeof(double));
     m->up = calloc((size_t)bands, sizeof(double));
     m->dn = calloc((size_t)bands, sizeof(double));
-    if (!m->hist || !m->peak || !m->joint || !m->level_bin || !m->energy || !m->tdb || !m->edb || !m->valid ||
+    if (!m->hist || !m->joint || !m->level_bin || !m->energy || !m->tdb || !m->edb || !m->valid ||
         !m->present || !m->at_peak || !m->loudest || !m->up || !m->dn)
         goto fail;
     if (err) *err = MM_OK;
@@ -118,7 +122,6 @@ void mm_masking_destroy(mm_masking *m)
 {
     if (!m) return;
     free(m->hist);
-    free(m->peak);
     free(m->joint);
     free(m->level_bin);
     free(m->energy);
@@ -138,7 +141,6 @@ void mm_masking_reset(mm_masking *m)
     if (!m) return;
     const size_t cells = (size_t)m->n * (size_t)(m->n - 1) * (size_t)m->nb * MSR_BINS;
     memset(m->hist, 0, cells * sizeof *m->hist);
-    memset(m->peak, 0, cells * sizeof *m->peak);
     memset(m->joint, 0, (size_t)m->n * (size_t)(m->n - 1) * (LEVEL_BINS + 1) * sizeof *m->joint);
     memset(m->loudest, 0, (size_t)m->n * sizeof(double));
     m->frames = 0;
@@ -212,20 +214,19 @@ int mm_masking_add_frame(mm_masking *m, const float *const band_energy[])
             if (b == a || !m->present[b]) continue;
             const float *eb = m->edb + (size_t)b * (size_t)nb;
             const unsigned char *vb = m->valid + (size_t)b * (size_t)nb;
-            const size_t off = pair_index(n, a, b) * (size_t)nb * MSR_BINS;
-            cell_bin *h = m->hist + off, *hp = m->at_peak[b] ? m->peak + off : NULL;
+            cell_bins *h = m->hist + pair_index(n, a, b) * (size_t)nb * MSR_BINS;
+            const int pk = m->at_peak[b];
             for (int k = 0; k < nb; k++, h += MSR_BINS) {
                 if (!vb[k]) continue;
                 float msr = ta[k] - eb[k];
                 int bin = (int)floorf(msr - (float)MSR_MIN_DB);
                 if (bin < 0) bin = 0;
                 if (bin >= MSR_BINS) bin = MSR_BINS - 1;
-                h[bin].count++;
-                h[bin].sum += msr;
-                if (hp) {
-                    cell_bin *c = hp + (size_t)k * MSR_BINS + bin;
-                    c->count++;
-                    c->sum += msr;
+                h[bin].all.count++;
+                h[bin].all.sum += msr;
+                if (pk) {
+                    h[bin].peak.count++;
+                    h[bin].peak.sum += msr;
                 }
             }
         }
@@ -236,11 +237,12 @@ int mm_masking_add_frame(mm_masking *m, const float *const band_energy[])
 
 /* Clipped-MSR sum, positive-cell count and cell count of one band's
  * histogram with every value shifted by `shift` dB. */
-static void band_stats(const cell_bin *h, double shift, double *sum, double *pos, double *cells)
+static void band_stats(const cell_bins *hb, int peaks, double shift, double *sum, double *pos, double *cells)
 {
     for (int j = 0; j < MSR_BINS; j++) {
-        if (!h[j].count) continue;
-        double c = h[j].count, v = (double)h[j].sum / c + shift;
+        const cell_bin *h = peaks ? &hb[j].peak : &hb[j].all;
+        if (!h->count) continue;
+        double c = h->count, v = (double)h->sum / c + shift;
         *cells += c;
         if (v > 0) {
             *pos += c;
@@ -249,17 +251,17 @@ static void band_stats(const cell_bin *h, double shift, double *sum, double *pos
     }
 }
 
-/* M and MCF of a on b from histogram `hist` (m->hist or m->peak). */
-static int pair_stats(const mm_masking *m, const cell_bin *hist, int a, int b, double gain_a_db, double gain_b_db,
-                      double lo_hz, double hi_hz, const double *band_shift_db, mm_masking_result *out)
+/* M and MCF of a on b over every frame, or (peaks) over b's peaks. */
+static int pair_stats(const mm_masking *m, int peaks, int a, int b, double gain_a_db, double gain_b_db, double lo_hz,
+                      double hi_hz, const double *band_shift_db, mm_masking_result *out)
 {
     if (!m || !out || a < 0 || b < 0 || a >= m->n || b >= m->n || a == b) return MM_ERR_INVALID_ARG;
-    const cell_bin *h = hist + pair_index(m->n, a, b) * (size_t)m->nb * MSR_BINS;
+    const cell_bins *h = m->hist + pair_index(m->n, a, b) * (size_t)m->nb * MSR_BINS;
     double sum = 0, pos = 0, cells = 0;
     for (int k = 0; k < m->nb; k++) {
         if (m->band_hz[k] < lo_hz || m->band_hz[k] > hi_hz) continue;
         double shift = gain_a_db - gain_b_db + (band_shift_db ? band_shift_db[k] : 0.0);
-        band_stats(h + (size_t)k * MSR_BINS, shift, &sum, &pos, &cells);
+        band_stats(h + (size_t)k * MSR_BINS, peaks, shift, &sum, &pos, &cells);
     }
     out->cells = cells;
     out->m_db = cells > 0 ? sum / cells : 0.0;
@@ -270,23 +272,23 @@ static int pair_stats(const mm_masking *m, const cell_bin *hist, int a, int b, d
 int mm_masking_pair(const mm_masking *m, int a, int b, double gain_a_db, double gain_b_db, double lo_hz,
                     double hi_hz, const double *band_shift_db, mm_masking_result *out)
 {
-    return pair_stats(m, m ? m->hist : NULL, a, b, gain_a_db, gain_b_db, lo_hz, hi_hz, band_shift_db, out);
+    return pair_stats(m, 0, a, b, gain_a_db, gain_b_db, lo_hz, hi_hz, band_shift_db, out);
 }
 
 int mm_masking_pair_peaks(const mm_masking *m, int a, int b, double gain_a_db, double gain_b_db, double lo_hz,
                           double hi_hz, const double *band_shift_db, mm_masking_result *out)
 {
-    return pair_stats(m, m ? m->peak : NULL, a, b, gain_a_db, gain_b_db, lo_hz, hi_hz, band_shift_db, out);
+    return pair_stats(m, 1, a, b, gain_a_db, gain_b_db, lo_hz, hi_hz, band_shift_db, out);
 }
 
 int mm_masking_pair_bands(const mm_masking *m, int a, int b, double gain_a_db, double gain_b_db, double *msr_db,
                           double *cells)
 {
     if (!m || !msr_db || !cells || a < 0 || b < 0 || a >= m->n || b >= m->n || a == b) return MM_ERR_INVALID_ARG;
-    const cell_bin *h = m->hist + pair_index(m->n, a, b) * (size_t)m->nb * MSR_BINS;
+    const cell_bins *h = m->hist + pair_index(m->n, a, b) * (size_t)m->nb * MSR_BINS;
     for (int k = 0; k < m->nb; k++) {
         double sum = 0, pos = 0, c = 0;
-        band_stats(h + (size_t)k * MSR_BINS, gain_a_db - gain_b_db, &sum, &pos, &c);
+        band_stats(h + (size_t)k * MSR_BINS, 0, gain_a_db - gain_b_db, &sum, &pos, &c);
         msr_db[k] = c > 0 ? sum / c : 0.0;
         cells[k] = c;
     }
