@@ -348,19 +348,44 @@ static void decide_highpass(const mm_automix_config *cfg, const mm_automix_input
     }
 }
 
-/* Kick and bass: carve the bass at the kick fundamental, then duck. */
+/* Predicted per-band change of a stem's level: its EQ plus the gain that
+ * makes up the loudness the EQ takes. */
+static void level_shift(const mm_automix_stem *s, const mm_stem_features *f, double *shift)
+{
+    double makeup = -eq_loudness_change(s, f);
+    for (int k = 0; k < f->bands; k++) shift[k] = mm_automix_eq_response_db(s, f->sample_rate, f->band_hz[k]) + makeup;
+}
+
+/* Kick and bass, judged where the moves act: at the kick's strokes (the
+ * frames within 6 dB of its loudest, mm_masking_pair_peaks), 30-250 Hz.
+ * Over all frames the figure counts the kick's decay, which the bass masks
+ * by 10-20 dB and which neither a cut of at most 3 dB nor a duck that
+ * follows the kick's envelope can clear: there it stayed above the trigger
+ * after the moves (5.0 -> 4.7 dB on the corpus song), and a second run on
+ * the result carved and ducked again. At the strokes the same thresholds
+ * hold, and after the moves the figure falls under them.
+ * Carve the bass at the kick fundamental by min(carve_max_db, M/2); if the
+ * masking predicted after the cut (and the gain that makes up its
+ * loudness) still passes the trigger and the bass sustains, duck the bass
+ * from the kick by duck_max_db. The duck acts on the strokes only and the
+ * STFT frames (93 ms) straddle them: on the corpus's 808 song each dB of
+ * duck depth lowers M at the strokes by about 0.15 dB, so a shallower duck
+ * leaves the figure above the trigger and a second run ducking again. A
+ * bass that masks the strokes by more than these capped moves clear (M
+ * above about 3.7 dB there) is moved again by a second run. */
 static void decide_kick_bass(const mm_automix_config *cfg, const mm_automix_input *in, int n,
                              const mm_masking *mk, const double *G, mm_automix_plan *p)
 {
     for (int b = 0; b < n; b++) {
         mm_automix_stem *bs = &p->stem[b];
+        const mm_stem_features *bf = in[b].features;
         if (bs->role != MM_ROLE_BASS || bs->silent) continue;
         for (int k = 0; k < n; k++) {
             mm_automix_stem *ks = &p->stem[k];
             const mm_stem_features *kf = in[k].features;
             if (ks->role != MM_ROLE_KICK || ks->silent) continue;
             mm_masking_result r;
-            if (mm_masking_pair(mk, b, k, G[b], G[k], 30.0, 250.0, NULL, &r) != MM_OK || r.cells <= 0) continue;
+            if (mm_masking_pair_peaks(mk, b, k, G[b], G[k], 30.0, 250.0, NULL, &r) != MM_OK || r.cells <= 0) continue;
             if (!(r.mcf > cfg->mask_mcf && r.m_db > cfg->mask_m_db)) continue;
             double f0 = kf->low_peak_hz.reason == MM_REASON_NONE ? kf->low_peak_hz.value : 60.0;
             double depth = fmin(cfg->carve_max_db, r.m_db / 2.0);
@@ -368,20 +393,17 @@ static void decide_kick_bass(const mm_automix_config *cfg, const mm_automix_inpu
             if (cfg->use_carve) {
                 int e = add_eq(bs, MM_AUTOMIX_EQ_CARVE, f0, 2.0, -depth);
                 if (e < 0) continue;
-                say(bs->eq[e].reason, "masks %s 30-250 Hz: M %.1f dB, MCF %.2f; cut at its fundamental %.0f Hz",
+                say(bs->eq[e].reason,
+                    "masks %s at its strokes (frames within 6 dB of its loudest), 30-250 Hz: M %.1f dB, MCF %.2f; "
+                    "cut at its fundamental %.0f Hz",
                     ks->name, r.m_db, r.mcf, f0);
-                mm_automix_stem one = {0};
-                one.eq_count = 1;
-                one.eq[0] = bs->eq[e];
-                for (int z = 0; z < in[b].features->bands; z++)
-                    shift[z] = mm_automix_eq_response_db(&one, in[b].features->sample_rate, in[b].features->band_hz[z]);
+                level_shift(bs, bf, shift);
             }
             mm_masking_result r2;
-            mm_masking_pair(mk, b, k, G[b], G[k], 30.0, 250.0, shift, &r2);
-            const mm_stem_features *bf = in[b].features;
+            mm_masking_pair_peaks(mk, b, k, G[b], G[k], 30.0, 250.0, shift, &r2);
             if (cfg->use_duck && !bs->duck.enabled && r2.mcf > cfg->mask_mcf && r2.m_db > cfg->mask_m_db &&
                 bf->sustain >= SUSTAIN_MIN && kf->peak10_p90_dbfs.reason == MM_REASON_NONE) {
-                double d = fmin(cfg->duck_max_db, fmax(cfg->duck_min_db, r2.m_db));
+                double d = cfg->duck_max_db;
                 bs->duck.enabled = 1;
                 bs->duck.key = k;
                 bs->duck.depth_db = d;
@@ -392,19 +414,12 @@ static void decide_kick_bass(const mm_automix_config *cfg, const mm_automix_inpu
                 bs->duck.attack_ms = cfg->duck_attack_ms;
                 bs->duck.release_ms = cfg->duck_release_ms;
                 say(bs->duck.reason,
-                    "masking of %s persists after the cut (predicted M %.1f dB, MCF %.2f) and the bass sustains (%.2f)",
+                    "masking of %s at its strokes persists after the cut (predicted M %.1f dB, MCF %.2f) and the "
+                    "bass sustains (%.2f)",
                     ks->name, r2.m_db, r2.mcf, bf->sustain);
             }
         }
     }
-}
-
-/* Predicted per-band change of a stem's level: its EQ plus the gain that
- * makes up the loudness the EQ takes. */
-static void level_shift(const mm_automix_stem *s, const mm_stem_features *f, double *shift)
-{
-    double makeup = -eq_loudness_change(s, f);
-    for (int k = 0; k < f->bands; k++) shift[k] = mm_automix_eq_response_db(s, f->sample_rate, f->band_hz[k]) + makeup;
 }
 
 /* Masking cuts on the masker, one at a time: take the pair (a -> b) whose
@@ -554,21 +569,28 @@ static void decide_compression(const mm_automix_config *cfg, const mm_automix_in
     }
 }
 
-/* Loudness lost to ducking: the key's 10 ms blocks above the threshold duck
- * the stem by about 70 % of their static reduction on average (attack and
- * release round the dips). */
-static double duck_loss_db(const mm_automix_duck *d, const mm_stem_features *key)
+/* Loudness lost to ducking. share[k] (mm_masking_energy_by_level) is the
+ * share of the stem's energy in the frames where the key lies k 1-dB bins
+ * below its loudest frame, the last one the rest; such a frame is taken as
+ * a key level k + 0.5 dB under the key's 10 ms peak top, and the duck's
+ * static reduction there applies in full (the frames' 93 ms windows already
+ * smooth the level as the attack and release do). Measured on the corpus
+ * songs (saw bass, sustained sub, 808) with a 6 dB duck: the stem then
+ * lands within 0.2 dB of its target loudness; the former estimate, which
+ * spread the stem's energy evenly over the key's active time and took 70 %
+ * of the static reduction, left a bass that hits with the kick 0.6-1.8 dB
+ * short. */
+#define DUCK_LEVEL_BINS 64
+static double duck_loss_db(const mm_automix_duck *d, const mm_stem_features *key, const double *share)
 {
-    double keep = 0;
-    for (int k = 0; k < MM_STEM_LEVEL_BINS; k++) {
+    double keep = share[DUCK_LEVEL_BINS - 1], tot = share[DUCK_LEVEL_BINS - 1];
+    for (int k = 0; k < DUCK_LEVEL_BINS - 1; k++) {
         double lvl = key->peak10_top_dbfs - (k + 0.5);
         double gr = lvl > d->threshold_db ? fmin((1.0 - 1.0 / d->ratio) * (lvl - d->threshold_db), 2 * d->depth_db) : 0;
-        keep += key->peak10_hist[k] * pow(10.0, -0.7 * gr / 10.0);
+        keep += share[k] * pow(10.0, -gr / 10.0);
+        tot += share[k];
     }
-    /* the key's inactive time does not duck */
-    double act = key->active_fraction > 0 ? key->active_fraction : 1.0;
-    double e = 1.0 - act + act * keep;
-    return e > 0 ? -10.0 * log10(e) : 0.0;
+    return (tot > 0 && keep > 0) ? -10.0 * log10(keep / tot) : 0.0;
 }
 
 int mm_automix_decide(const mm_automix_config *cfg, const mm_automix_input *in, int n, const mm_masking *masking,
@@ -618,7 +640,11 @@ int mm_automix_decide(const mm_automix_config *cfg, const mm_automix_input *in, 
             continue;
         }
         double d_eq = eq_loudness_change(s, f), d_pan = pan_loudness_change(s, f);
-        double d_duck = s->duck.enabled ? -duck_loss_db(&s->duck, in[s->duck.key].features) : 0.0;
+        /* a duck is only decided with masking, which holds what it takes */
+        double share[DUCK_LEVEL_BINS], d_duck = 0.0;
+        if (s->duck.enabled && masking &&
+            mm_masking_energy_by_level(masking, s->duck.key, i, share, DUCK_LEVEL_BINS) == MM_OK)
+            d_duck = -duck_loss_db(&s->duck, in[s->duck.key].features, share);
         /* the clamp bounds the level correction; the make-up for what the
          * pan, EQ and ducking take is added on top (it changes no balance) */
         double g = s->target_lufs - s->input_lufs;

@@ -1,8 +1,8 @@
 /*
  * mm-corpus - deterministic generator of mixmaster's own test material.
  *
- *   mm-corpus song OUTDIR [--seconds S] [--rate HZ] [--seed N]
- *   mm-corpus bench OUTFILE [--seconds S] [--rate HZ] [--seed N]
+ *   mm-corpus song OUTDIR [--seconds S] [--rate HZ] [--seed N] [--bass saw|808]
+ *   mm-corpus bench OUTFILE [--seconds S] [--rate HZ] [--seed N] [--bass saw|808]
  *   mm-corpus --help
  *
  * `song` writes seven raw stems of a procedurally synthesised 120 BPM song,
@@ -160,6 +160,19 @@ static const stem_info STEMS[STEM_COUNT] = {
     {"perc", 1, -15.0, -6.5, -0.4, "woodblock-like two-partial hits on syncopated 16ths"},
 };
 
+/* `--bass 808`: the bass is an 808-style sub on the chord roots (43.7-65.4
+ * Hz) that starts with every kick hit and holds to the next one, and the
+ * kick is tuned up so that its fundamental (the end of its sweep) sits among
+ * those roots. Then the bass masks the kick's strokes, not only their decay:
+ * the case a sidechain duck is for. (With the saw bass, or with this sub
+ * under the 50 Hz kick, the kick's strokes stay clear at the balance.) */
+#define KICK_808_HZ 60.0
+static const char KICK_808_DESCRIPTION[] =
+    "sine sweep 130->60 Hz with a noise click, beats 1 and 3 plus some 8ths";
+static const char BASS_808_DESCRIPTION[] =
+    "808-style sub (sine, 2nd and 3rd harmonics at -12 and -20 dB) on the chord roots, 43-65 Hz, "
+    "struck with every kick hit and held to the next";
+
 /* ---------------------------------------------------------------------------
  * Random numbers
  * ------------------------------------------------------------------------- */
@@ -273,7 +286,7 @@ static inline double biquad_run(const biquad *f, biquad_state *s, double x)
  * Wavetables
  * ------------------------------------------------------------------------- */
 
-enum wt_shape { WT_SINE, WT_BASS, WT_PAD, WT_LEAD, WT_SHAPES };
+enum wt_shape { WT_SINE, WT_BASS, WT_PAD, WT_LEAD, WT_SUB, WT_SHAPES };
 
 typedef struct wavebank {
     float *tab; /* [WT_SHAPES][WT_BANDS][WT_SIZE + 1]; the last point repeats the first */
@@ -293,6 +306,10 @@ static double shape_harmonic(int shape, int k, int *max_k)
     case WT_LEAD: /* square-ish: odd harmonics 1/k, even ones 0.3/k */
         *max_k = 14;
         return (k % 2 ? 1.0 : 0.3) / k;
+    case WT_SUB: /* an 808-style sub: a sine with a little 2nd and 3rd harmonic
+                    (-12 and -20 dB), the warmth of a saturated sine */
+        *max_k = 3;
+        return k == 1 ? 1.0 : (k == 2 ? 0.25 : 0.1);
     default:
         *max_k = 1;
         return k == 1 ? 1.0 : 0.0;
@@ -435,6 +452,7 @@ typedef struct song {
     int64_t frames;        /* length of the render, for the end fade */
     int intro_bars;        /* bars before the lead enters */
     int perc_first_bar;
+    int bass_808;          /* --bass 808: an 808 sub that hits with the kick, kick tuned up */
     int64_t fade_frames;
     wavebank wb;
     biquad hat_hp, hat_lp, snare_hp, snare_lp, click_lp;
@@ -505,6 +523,30 @@ static const bass_note BASS_PATTERNS[3][5] = {
     {{0, 8, 0}, {8, 4, 0}, {12, 2, 1}, {14, 2, 0}, {-1, 0, 0}},
 };
 
+/* The steps (0..15) of bar `bar` where the kick hits, and their velocities;
+ * returns how many. Drawn from the kick's own stream, so the kick and an
+ * 808 bass that follows it agree. IN steps[], vel[] hold 8. */
+static int kick_hits(const song *sg, int64_t bar, int *steps, double *vel)
+{
+    uint32_t r = hash32(sg->seed, (uint32_t)STEM_KICK, (uint32_t)bar, (uint32_t)(bar >> 32));
+    const enum section sec = bar_section(sg, bar);
+    int n = 0;
+    if (sec == SEC_BREAK)
+        return 0;
+    for (int k = 0; k < STEPS_PER_BAR; k += 2) {
+        int hit = (k == 0 || k == 8);
+        if (k == 10 && (sec == SEC_CHORUS || rng_uniform(&r) < 0.5))
+            hit = 1; /* "and" of 3 */
+        if (k == 6 && sec == SEC_CHORUS)
+            hit = 1;
+        if (hit) {
+            steps[n] = k;
+            vel[n++] = k % 8 ? 0.8 : 1.0;
+        }
+    }
+    return n;
+}
+
 /* Append an event. IN st->ev_n < MAX_EVENTS (patterns stay far below). */
 static void add_event(stem *st, int64_t start, int64_t hold, double freq_hz, double vel, int variant)
 {
@@ -532,19 +574,14 @@ static void schedule_bar(const song *sg, stem *st, int64_t bar)
     st->ev_pos = 0;
 
     switch (st->id) {
-    case STEM_KICK:
-        if (sec == SEC_BREAK)
-            break;
-        for (int k = 0; k < STEPS_PER_BAR; k += 2) {
-            int hit = (k == 0 || k == 8);
-            if (k == 10 && (sec == SEC_CHORUS || rng_uniform(&r) < 0.5))
-                hit = 1; /* "and" of 3 */
-            if (k == 6 && sec == SEC_CHORUS)
-                hit = 1;
-            if (hit)
-                add_event(st, step_frame(sg, s0 + k), 1, 0.0, k % 8 ? 0.8 : 1.0, 0);
-        }
+    case STEM_KICK: {
+        int steps[8] = {0};
+        double vel[8] = {0};
+        const int nh = kick_hits(sg, bar, steps, vel);
+        for (int i = 0; i < nh; i++)
+            add_event(st, step_frame(sg, s0 + steps[i]), 1, 0.0, vel[i], 0);
         break;
+    }
     case STEM_SNARE:
         if (sec == SEC_BREAK)
             break;
@@ -584,6 +621,18 @@ static void schedule_bar(const song *sg, stem *st, int64_t bar)
     case STEM_BASS: {
         if (sec == SEC_BREAK)
             break;
+        if (sg->bass_808) {
+            /* the 808 hits with the kick and holds to its next hit */
+            int steps[8] = {0};
+            double vel[8] = {0};
+            const int nh = kick_hits(sg, bar, steps, vel);
+            for (int i = 0; i < nh; i++) {
+                const int64_t a = step_frame(sg, s0 + steps[i]);
+                const int64_t b = step_frame(sg, s0 + (i + 1 < nh ? steps[i + 1] : STEPS_PER_BAR));
+                add_event(st, a, b - a - gap, midi_hz(CHORD_ROOT[chord]), vel[i], 0);
+            }
+            break;
+        }
         const bass_note *p = BASS_PATTERNS[rng_below(&r, 3)];
         for (int i = 0; i < 5 && p[i].step >= 0; i++) {
             const double m = CHORD_ROOT[chord] + (p[i].fifth ? 7 : 0);
@@ -687,10 +736,11 @@ static void voice_start(const song *sg, int id, voice *v, const event *e)
     const int rate = sg->rate;
     switch (id) {
     case STEM_KICK:
-        /* pitch 50 Hz + 70 Hz * e^(-t/35 ms): starts at 120 Hz; amplitude tau 200 ms */
+        /* pitch 50 Hz + 70 Hz * e^(-t/35 ms): starts at 120 Hz (60 + 70 with
+         * --bass 808); amplitude tau 200 ms */
         voice_gate(sg, v, 0.0005, sec_frames(sg, 0.36), 0.06);
         v->dec_coef = decay_coef(sg, 0.20);
-        v->inc[0] = 50.0 / rate;
+        v->inc[0] = (sg->bass_808 ? KICK_808_HZ : 50.0) / rate;
         v->aux = 70.0 / rate;
         v->aux_coef = decay_coef(sg, 0.035);
         v->aux2 = 0.35; /* click: noise, tau 3 ms */
@@ -728,12 +778,13 @@ static void voice_start(const song *sg, int id, voice *v, const event *e)
         break;
     }
     case STEM_BASS:
-        /* attack 5 ms, decay to 55 % (tau 250 ms), release 30 ms */
+        /* attack 5 ms, decay to 55 % (tau 250 ms), release 30 ms; the 808
+         * decays to 60 % (tau 300 ms) */
         voice_gate(sg, v, 0.005, e->hold, 0.03);
-        v->sus = 0.55;
-        v->dec_coef = decay_coef(sg, 0.25);
+        v->sus = sg->bass_808 ? 0.6 : 0.55;
+        v->dec_coef = decay_coef(sg, sg->bass_808 ? 0.30 : 0.25);
         v->inc[0] = safe_inc(e->freq_hz, rate);
-        v->tab = wavebank_table(&sg->wb, WT_BASS, e->freq_hz);
+        v->tab = wavebank_table(&sg->wb, sg->bass_808 ? WT_SUB : WT_BASS, e->freq_hz);
         break;
     case STEM_PAD: {
         /* attack 350 ms, release 450 ms (overlaps the next chord); a centre
@@ -945,11 +996,12 @@ static void song_reset(song *sg, int64_t frames)
 /* Create a renderer for a song of file_frames frames (the arrangement
  * depends on the length: see SHORT_SONG_S). Returns 0, or -1 when out of
  * memory. */
-static int song_init(song *sg, int rate, uint32_t seed, int64_t file_frames)
+static int song_init(song *sg, int rate, uint32_t seed, int bass_808, int64_t file_frames)
 {
     memset(sg, 0, sizeof(*sg));
     sg->rate = rate;
     sg->seed = seed;
+    sg->bass_808 = bass_808;
     const int is_short = (double)file_frames < SHORT_SONG_S * rate;
     sg->intro_bars = is_short ? 0 : INTRO_BARS;
     sg->perc_first_bar = is_short ? 0 : PERC_FIRST_BAR;
@@ -1561,6 +1613,7 @@ typedef struct options {
     int seconds_set;
     int rate;
     uint32_t seed;
+    int bass_808;    /* --bass 808 */
 } options;
 
 /* The mix variants written in song mode. */
@@ -1728,6 +1781,14 @@ done:
     return rc;
 }
 
+/* What stem s of this song is (kick and bass differ with --bass 808). */
+static const char *stem_description(const song *sg, int s)
+{
+    if (sg->bass_808 && s == STEM_KICK)
+        return KICK_808_DESCRIPTION;
+    return s == STEM_BASS && sg->bass_808 ? BASS_808_DESCRIPTION : STEMS[s].description;
+}
+
 /* Write balance.json. Returns 0 or -1 (after a one-line error). */
 static int write_balance(const song *sg, const plan *pl, const options *op)
 {
@@ -1782,7 +1843,7 @@ static int write_balance(const song *sg, const plan *pl, const options *op)
         fputs(", \"relative_to_lead_lu\": ", f);
         json_num(f, in_mix - lead_mix);
         fputs(",\n     \"description\": ", f);
-        json_str(f, STEMS[s].description);
+        json_str(f, stem_description(sg, s));
         fprintf(f, "}%s\n", s + 1 < STEM_COUNT ? "," : "");
     }
     fputs("  ]\n}\n", f);
@@ -1842,7 +1903,7 @@ static int write_manifest(const song *sg, const plan *pl, const options *op)
     for (int s = 0; s < STEM_COUNT; s++) {
         char rel[64];
         snprintf(rel, sizeof(rel), "stems/%s.wav", STEMS[s].name);
-        manifest_audio(f, rel, "stem", NULL, pl->frames, rate, STEMS[s].channels, STEMS[s].description);
+        manifest_audio(f, rel, "stem", NULL, pl->frames, rate, STEMS[s].channels, stem_description(sg, s));
         fputs("},\n", f);
     }
     for (int v = 0; v < V_COUNT; v++) {
@@ -1938,7 +1999,7 @@ static int run_song(const options *op)
         if (bad)
             return EXIT_IO;
     }
-    if (song_init(&sg, op->rate, op->seed, pl.frames) != 0) {
+    if (song_init(&sg, op->rate, op->seed, op->bass_808, pl.frames) != 0) {
         fprintf(stderr, "mm-corpus: out of memory\n");
         return EXIT_NOMEM;
     }
@@ -2003,7 +2064,7 @@ static int run_bench(const options *op)
         if (bad)
             return EXIT_IO;
     }
-    if (song_init(&sg, op->rate, op->seed, pl.frames) != 0) {
+    if (song_init(&sg, op->rate, op->seed, op->bass_808, pl.frames) != 0) {
         fprintf(stderr, "mm-corpus: out of memory\n");
         return EXIT_NOMEM;
     }
@@ -2042,8 +2103,8 @@ static int run_bench(const options *op)
 
 static void usage(FILE *f)
 {
-    fputs("usage: mm-corpus song OUTDIR [--seconds S] [--rate HZ] [--seed N]\n"
-          "       mm-corpus bench OUTFILE [--seconds S] [--rate HZ] [--seed N]\n"
+    fputs("usage: mm-corpus song OUTDIR [--seconds S] [--rate HZ] [--seed N] [--bass saw|808]\n"
+          "       mm-corpus bench OUTFILE [--seconds S] [--rate HZ] [--seed N] [--bass saw|808]\n"
           "       mm-corpus --help\n"
           "\n"
           "song   writes OUTDIR/stems/{kick,snare,hats,bass,pad,lead,perc}.wav (raw, unbalanced),\n"
@@ -2055,6 +2116,8 @@ static void usage(FILE *f)
           "  --seconds S  length, 1 to 36000 (default 30; bench 240)\n"
           "  --rate HZ    sample rate, 8000 to 192000 (default 44100)\n"
           "  --seed N     0 to 4294967295 (default 1); the same seed and rate give identical files\n"
+          "  --bass B     saw (default): a saw bass on roots and fifths; 808: an 808-style sub on\n"
+          "               the roots that hits with the kick (tuned up to sit on it): it masks the kick\n"
           "\n"
           "All audio is 24-bit PCM WAV (RF64 above 4 GiB). Exit status: 0 ok, 1 out of memory,\n"
           "2 usage error, 3 I/O error.\n",
@@ -2098,6 +2161,8 @@ static int parse_args(int argc, char **argv, options *op)
                 which = 1;
             else if (nlen == 6 && !strncmp(a, "--seed", nlen))
                 which = 2;
+            else if (nlen == 6 && !strncmp(a, "--bass", nlen))
+                which = 3;
             else {
                 fprintf(stderr, "mm-corpus: unknown option '%s' (see mm-corpus --help)\n", a);
                 return -1;
@@ -2121,6 +2186,12 @@ static int parse_args(int argc, char **argv, options *op)
                     return -1;
                 }
                 op->rate = (int)x;
+            } else if (which == 3) {
+                if (strcmp(val, "saw") && strcmp(val, "808")) {
+                    fprintf(stderr, "mm-corpus: --bass '%s' is not saw or 808\n", val);
+                    return -1;
+                }
+                op->bass_808 = !strcmp(val, "808");
             } else {
                 if (parse_double(val, 0.0, 4294967295.0, &x) != 0 || x != floor(x)) {
                     fprintf(stderr, "mm-corpus: --seed '%s' is not an integer from 0 to 4294967295\n", val);

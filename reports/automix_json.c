@@ -470,10 +470,14 @@ static cJSON *matrix(const mm_automix_report *r, const mm_masking *m, const doub
     return o;
 }
 
-static cJSON *pair_json(const mm_masking *m, int a, int b, const double *g, double lo, double hi)
+/* M and MCF of a on b over [lo, hi] Hz, over every frame or (peaks) over
+ * b's peaks only. */
+static cJSON *pair_json(const mm_masking *m, int a, int b, const double *g, double lo, double hi, int peaks)
 {
     mm_masking_result res;
-    if (!m || mm_masking_pair(m, a, b, g ? g[a] : 0, g ? g[b] : 0, lo, hi, NULL, &res) != MM_OK || res.cells <= 0)
+    int (*pair)(const mm_masking *, int, int, double, double, double, double, const double *, mm_masking_result *) =
+        peaks ? mm_masking_pair_peaks : mm_masking_pair;
+    if (!m || pair(m, a, b, g ? g[a] : 0, g ? g[b] : 0, lo, hi, NULL, &res) != MM_OK || res.cells <= 0)
         return cJSON_CreateNull();
     cJSON *o = cJSON_CreateObject();
     num(o, "m_db", res.m_db, 3);
@@ -564,7 +568,8 @@ char *mm_automix_report_json(const mm_automix_report *r, int *err)
     cJSON *mk = cJSON_AddObjectToObject(doc, "masking");
     cJSON_AddStringToObject(mk, "metric",
                             "ERB-band masker-to-signal ratio, rows mask columns: m_db[a][b] is the mean MSR "
-                            "(clipped 0..20 dB) of a on b, mcf[a][b] the share of cells with MSR > 0");
+                            "(clipped 0..20 dB) of a on b, mcf[a][b] the share of cells with MSR > 0; kick_bass "
+                            "strokes_*: the same over the frames within 6 dB of the kick's loudest");
     cJSON *names = cJSON_AddArrayToObject(mk, "stems");
     for (int i = 0; i < n; i++) cJSON_AddItemToArray(names, cJSON_CreateString(p->stem[i].name));
     if (r->masking_in) {
@@ -585,8 +590,12 @@ char *mm_automix_report_json(const mm_automix_report *r, int *err)
             cJSON_AddStringToObject(o, "masked", p->stem[k].name);
             num(o, "low_hz", 30, 0);
             num(o, "high_hz", 250, 0);
-            cJSON_AddItemToObject(o, "before", pair_json(r->masking_in, b, k, r->balanced_gain_db, 30, 250));
-            cJSON_AddItemToObject(o, "after", pair_json(r->masking_out, b, k, NULL, 30, 250));
+            cJSON_AddItemToObject(o, "before", pair_json(r->masking_in, b, k, r->balanced_gain_db, 30, 250, 0));
+            cJSON_AddItemToObject(o, "after", pair_json(r->masking_out, b, k, NULL, 30, 250, 0));
+            /* the figure the kick/bass rule judges: the kick's strokes only */
+            cJSON_AddItemToObject(o, "strokes_before",
+                                  pair_json(r->masking_in, b, k, r->balanced_gain_db, 30, 250, 1));
+            cJSON_AddItemToObject(o, "strokes_after", pair_json(r->masking_out, b, k, NULL, 30, 250, 1));
             cJSON_AddItemToArray(kb, o);
         }
     cJSON_AddItemToObject(doc, "plan", plan_object(p));

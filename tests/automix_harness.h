@@ -27,12 +27,14 @@ typedef struct ah_song {
     double ref_gain_db[AH_MAX], ref_pan[AH_MAX], ref_in_mix_lufs[AH_MAX];
 } ah_song;
 
-/* Generate a corpus song of `seconds` into dir (with $BUILD/mm-corpus). */
-static inline int ah_make_song(const char *dir, double seconds, unsigned seed)
+/* Generate a corpus song of `seconds` into dir (with $BUILD/mm-corpus);
+ * `bass` is mm-corpus's --bass (NULL: the default saw). */
+static inline int ah_make_song(const char *dir, double seconds, unsigned seed, const char *bass)
 {
     const char *b = getenv("BUILD");
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s/mm-corpus song %s --seconds %g --seed %u >/dev/null", b ? b : "build", dir, seconds, seed);
+    snprintf(cmd, sizeof cmd, "%s/mm-corpus song %s --seconds %g --seed %u%s%s >/dev/null", b ? b : "build", dir,
+             seconds, seed, bass ? " --bass " : "", bass ? bass : "");
     return system(cmd);
 }
 

@@ -166,7 +166,9 @@ static int setup(void **state)
     if (!mkdtemp(dir)) return -1;
     snprintf(corpus, sizeof corpus, "%s/song", dir);
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s/mm-corpus song %s --seconds 6 --seed 3 >/dev/null", b ? b : "build", corpus);
+    /* the 808 variant: its bass masks the kick's strokes, so the plan carves and ducks it */
+    snprintf(cmd, sizeof cmd, "%s/mm-corpus song %s --seconds 6 --seed 3 --bass 808 >/dev/null", b ? b : "build",
+             corpus);
     return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -243,6 +245,10 @@ static void test_full_run(void **state)
     double ca = cJSON_GetObjectItem(cJSON_GetObjectItem(kb, "after"), "mcf")->valuedouble;
     printf("# report kick/bass: M %.2f -> %.2f dB, MCF %.3f -> %.3f\n", mb, ma, cb, ca);
     assert_true(ma < mb && ca < cb);
+    double sb = cJSON_GetObjectItem(cJSON_GetObjectItem(kb, "strokes_before"), "m_db")->valuedouble;
+    double sa = cJSON_GetObjectItem(cJSON_GetObjectItem(kb, "strokes_after"), "m_db")->valuedouble;
+    printf("# report kick/bass at the kick's strokes: M %.2f -> %.2f dB\n", sb, sa);
+    assert_true(sa < sb);
     cJSON *mixo = cJSON_GetObjectItem(doc, "mix");
     assert_true(cJSON_GetObjectItem(mixo, "true_peak_dbtp")->valuedouble <= -6.0 + 0.01);
     assert_true(cJSON_IsFalse(cJSON_GetObjectItem(mixo, "clipped")));
@@ -258,6 +264,33 @@ static void test_full_run(void **state)
     }
     printf("# kick sits %.2f LU from the lead (rule: -4.5)\n", kick - lead);
     assert_near(kick - lead, -4.5, 1.0);
+    cJSON_Delete(doc);
+    /* the plan: the bass's carve and duck name the figure that triggered
+     * them, masking at the kick's strokes */
+    txt = slurp(plan);
+    assert_non_null(txt);
+    doc = cJSON_Parse(txt);
+    assert_non_null(doc);
+    int carve = 0, duck = 0;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "stems"))
+    {
+        if (strcmp(cJSON_GetObjectItem(e, "name")->valuestring, "bass")) continue;
+        cJSON *q;
+        cJSON_ArrayForEach(q, cJSON_GetObjectItem(e, "eq"))
+        if (!strcmp(cJSON_GetObjectItem(q, "type")->valuestring, "carve")) {
+            const char *why = cJSON_GetObjectItem(q, "reason")->valuestring;
+            printf("# bass carve: %s\n", why);
+            carve += strstr(why, "at its strokes") != NULL;
+        }
+        cJSON *d = cJSON_GetObjectItem(e, "ducking");
+        if (cJSON_IsObject(d)) {
+            const char *why = cJSON_GetObjectItem(d, "reason")->valuestring;
+            printf("# bass duck: %s\n", why);
+            duck += strstr(why, "at its strokes") != NULL;
+        }
+    }
+    assert_int_equal(carve, 1);
+    assert_int_equal(duck, 1);
     cJSON_Delete(doc);
     assert_true(no_temp_files(dir));
     assert_true(no_temp_files(so));

@@ -264,6 +264,121 @@ static void test_masking_metric(void **state)
     mm_masking_destroy(NULL);
 }
 
+/* Frames where stem i holds energy[i] in band[i] (NULL: left out). */
+static void frames_of(mm_masking *m, int n, const int *band, const double *energy, const int *absent, int frames)
+{
+    float e[8][MM_ERB_MAX_BANDS];
+    const float *pp[8];
+    for (int i = 0; i < n; i++) {
+        memset(e[i], 0, sizeof e[i]);
+        e[i][band[i]] = (float)energy[i];
+        pp[i] = absent && absent[i] ? NULL : e[i];
+    }
+    for (int t = 0; t < frames; t++) assert_int_equal(mm_masking_add_frame(m, pp), MM_OK);
+}
+
+/* At B's peaks: only the frames within 6 dB of B's loudest count. B (stem 1)
+ * strikes at 1.0 for 5 frames, 0.3 (-5.2 dB) for 3, then decays to 0.01
+ * (-20 dB) for 20; A (stem 0) holds 0.1 in the same band throughout:
+ * MSR = 10 log10(0.1 * 10^-0.6 / E_B). */
+static void test_masking_peaks(void **state)
+{
+    (void)state;
+    int err;
+    mm_masking *m = mm_masking_create(2, nb, band_hz, &err);
+    assert_non_null(m);
+    int k0 = band_near(60), band[2] = {k0, k0};
+    const double eb[3] = {1.0, 0.3, 0.01};
+    const int nf[3] = {5, 3, 20};
+    for (int j = 0; j < 3; j++) {
+        double en[2] = {0.1, eb[j]};
+        frames_of(m, 2, band, en, NULL, nf[j]);
+    }
+    double msr[3];
+    for (int j = 0; j < 3; j++) msr[j] = 10.0 * log10(0.1 * pow(10.0, -0.6) / (double)(float)eb[j]);
+    mm_masking_result r;
+    /* all frames: only the decay is masked (MSR 4 dB) */
+    assert_int_equal(mm_masking_pair(m, 0, 1, 0, 0, 0, 1e9, NULL, &r), MM_OK);
+    assert_near(r.cells, 28, 0);
+    assert_near(r.m_db, 20 * msr[2] / 28, 1e-4);
+    assert_near(r.mcf, 20.0 / 28, 1e-9);
+    /* at B's peaks: the 8 frames of the stroke, none masked */
+    assert_int_equal(mm_masking_pair_peaks(m, 0, 1, 0, 0, 0, 1e9, NULL, &r), MM_OK);
+    assert_near(r.cells, 8, 0);
+    assert_near(r.m_db, 0, 1e-9);
+    assert_near(r.mcf, 0, 0);
+    /* A 20 dB louder masks the stroke too: +4 and +9.2 dB */
+    mm_masking_pair_peaks(m, 0, 1, 20, 0, 0, 1e9, NULL, &r);
+    assert_near(r.m_db, (5 * (msr[0] + 20) + 3 * (msr[1] + 20)) / 8, 1e-4);
+    assert_near(r.mcf, 1.0, 0);
+    /* a band shift on A moves it the same way; a band range without B counts nothing */
+    double shift[MM_ERB_MAX_BANDS] = {0};
+    shift[k0] = 20;
+    mm_masking_result r2;
+    mm_masking_pair_peaks(m, 0, 1, 0, 0, 0, 1e9, shift, &r2);
+    assert_near(r2.m_db, r.m_db, 1e-9);
+    mm_masking_pair_peaks(m, 0, 1, 0, 0, 200, 1e9, NULL, &r);
+    assert_near(r.cells, 0, 0);
+    /* A's peaks on B's masking of A: A is at its loudest throughout */
+    mm_masking_result all;
+    mm_masking_pair(m, 1, 0, 0, 0, 0, 1e9, NULL, &all);
+    mm_masking_pair_peaks(m, 1, 0, 0, 0, 0, 1e9, NULL, &r);
+    assert_near(r.cells, all.cells, 0);
+    assert_near(r.m_db, all.m_db, 1e-9);
+    assert_int_equal(mm_masking_pair_peaks(m, 1, 1, 0, 0, 0, 1e9, NULL, &r), MM_ERR_INVALID_ARG);
+    assert_int_equal(mm_masking_pair_peaks(NULL, 0, 1, 0, 0, 0, 1e9, NULL, &r), MM_ERR_INVALID_ARG);
+    /* reset forgets the peaks too */
+    mm_masking_reset(m);
+    mm_masking_pair_peaks(m, 0, 1, 0, 0, 0, 1e9, NULL, &r);
+    assert_near(r.cells, 0, 0);
+    mm_masking_destroy(m);
+}
+
+/* B's energy by A's level: A (stem 0) at 1.0 for 4 frames, at 0.05 (13.0 dB
+ * down) for 4, left out for 2; B (stem 1) holds 2.0, 1.0 and 1.0 meanwhile,
+ * 14 in all. */
+static void test_energy_by_level(void **state)
+{
+    (void)state;
+    int err;
+    mm_masking *m = mm_masking_create(2, nb, band_hz, &err);
+    assert_non_null(m);
+    int band[2] = {band_near(60), band_near(200)};
+    double en[2] = {1.0, 2.0};
+    frames_of(m, 2, band, en, NULL, 4);
+    en[0] = 0.05;
+    en[1] = 1.0;
+    frames_of(m, 2, band, en, NULL, 4);
+    int absent[2] = {1, 0};
+    frames_of(m, 2, band, en, absent, 2);
+    double share[64], sum = 0;
+    assert_int_equal(mm_masking_energy_by_level(m, 0, 1, share, 64), MM_OK);
+    for (int k = 0; k < 64; k++) sum += share[k];
+    printf("# B's energy by A's level: %.4f at the top, %.4f 13 dB down, %.4f with A out\n", share[0], share[13],
+           share[63]);
+    assert_near(sum, 1.0, 1e-12);
+    assert_near(share[0], 8.0 / 14, 1e-6);
+    assert_near(share[13], 4.0 / 14, 1e-6);
+    assert_near(share[63], 2.0 / 14, 1e-6);
+    /* fewer bins: what lies further down joins the last */
+    assert_int_equal(mm_masking_energy_by_level(m, 0, 1, share, 8), MM_OK);
+    assert_near(share[0], 8.0 / 14, 1e-6);
+    assert_near(share[7], 6.0 / 14, 1e-6);
+    /* the other way: A's energy by B's level. The bins are 1 dB steps of
+     * the level itself, counted from the loudest frame's: B's top (2.0,
+     * +3.01 dB) lies in the bin of 3..4 dB, its 1.0 in the bin of 0..1 dB,
+     * 4 bins down */
+    assert_int_equal(mm_masking_energy_by_level(m, 1, 0, share, 64), MM_OK);
+    assert_near(share[0], 4.0 / 4.2, 1e-6);
+    assert_near(share[4], 0.2 / 4.2, 1e-6);
+    assert_int_equal(mm_masking_energy_by_level(m, 0, 0, share, 64), MM_ERR_INVALID_ARG);
+    assert_int_equal(mm_masking_energy_by_level(m, 0, 1, share, 1), MM_ERR_INVALID_ARG);
+    mm_masking_reset(m);
+    assert_int_equal(mm_masking_energy_by_level(m, 0, 1, share, 64), MM_OK);
+    assert_near(share[0], 0, 0);
+    mm_masking_destroy(m);
+}
+
 /* Kick and bass sharing one band at the kick fundamental. MSR = 10 log10(Eb
  * 10^-0.6 / Ek) (gains 0: both stems measured at their targets). */
 static mm_automix_plan *kick_bass(double bass_energy, double bass_sustain, mm_masking **mout)
@@ -290,7 +405,9 @@ static void test_kick_bass_rules(void **state)
 {
     (void)state;
     mm_masking *m;
-    /* MSR 4 dB (Eb = 10^1.0): carve min(3, 4/2) = 2 dB at the kick
+    /* every frame is one of the kick's strokes here (its level does not
+     * move), so the figure at the strokes is the MSR itself.
+     * MSR 4 dB (Eb = 10^1.0): carve min(3, 4/2) = 2 dB at the kick
      * fundamental; afterwards 2 dB: no ducking */
     mm_automix_plan *p = kick_bass(pow(10.0, 1.0), 0.9, &m);
     printf("# carve: %s %.1f Hz %+.2f dB: %s\n", mm_automix_eq_kind_name(p->stem[1].eq[0].kind), p->stem[1].eq[0].freq_hz,
@@ -300,12 +417,13 @@ static void test_kick_bass_rules(void **state)
     assert_near(p->stem[1].eq[0].freq_hz, band_hz[band_near(60)], 1e-9);
     assert_near(p->stem[1].eq[0].gain_db, -2.0, 1e-3);
     assert_near(p->stem[1].eq[0].q, 2.0, 0);
+    assert_non_null(strstr(p->stem[1].eq[0].reason, "at its strokes"));
     assert_false(p->stem[1].duck.enabled);
     assert_int_equal(p->stem[0].eq_count, 0); /* the kick is never cut */
     mm_automix_plan_destroy(p);
     mm_masking_destroy(m);
-    /* MSR 14 dB: carve 3 dB, 11 dB left: duck by min(6, 11) = 6 dB, keyed by
-     * the kick, threshold for full depth at the kick's 10 ms P90 */
+    /* MSR 14 dB: carve 3 dB, 11 dB left: duck by duck_max_db (6 dB), keyed
+     * by the kick, threshold for full depth at the kick's 10 ms P90 */
     p = kick_bass(pow(10.0, 2.0), 0.9, &m);
     assert_near(p->stem[1].eq[0].gain_db, -3.0, 1e-9);
     assert_true(p->stem[1].duck.enabled);
@@ -318,6 +436,19 @@ static void test_kick_bass_rules(void **state)
     printf("# duck: %s\n", p->stem[1].duck.reason);
     mm_automix_plan_destroy(p);
     mm_masking_destroy(m);
+    /* MSR 5 dB: carve 2.5 dB, 2.5 dB left: no duck; MSR 8 dB: carve 3 dB,
+     * 5 dB left: a duck, and it goes the full duck_max_db, not 5 dB */
+    p = kick_bass(pow(10.0, 1.1), 0.9, &m);
+    assert_near(p->stem[1].eq[0].gain_db, -2.5, 1e-3);
+    assert_false(p->stem[1].duck.enabled);
+    mm_automix_plan_destroy(p);
+    mm_masking_destroy(m);
+    p = kick_bass(pow(10.0, 1.4), 0.9, &m);
+    assert_near(p->stem[1].eq[0].gain_db, -3.0, 1e-9);
+    assert_true(p->stem[1].duck.enabled);
+    assert_near(p->stem[1].duck.depth_db, 6.0, 1e-9);
+    mm_automix_plan_destroy(p);
+    mm_masking_destroy(m);
     /* the same masking but a bass of short notes: no ducking */
     p = kick_bass(pow(10.0, 2.0), 0.2, &m);
     assert_false(p->stem[1].duck.enabled);
@@ -326,6 +457,94 @@ static void test_kick_bass_rules(void **state)
     /* below the thresholds: MSR 2 dB -> nothing */
     p = kick_bass(pow(10.0, 0.8), 0.9, &m);
     assert_int_equal(p->stem[1].eq_count, 0);
+    mm_automix_plan_destroy(p);
+    mm_masking_destroy(m);
+}
+
+/* Kick and bass judged at the kick's strokes. The kick strikes at 1.0 for 5
+ * frames and rings at 0.01 (-20 dB) for 20; the bass holds 0.1 throughout:
+ * MSR 10 log10(0.1 * 10^-0.6 / E_kick) is -16 dB at the strokes and +4 dB
+ * in the ring. Over all frames M = 3.2 dB, MCF 0.8 (past the trigger); at
+ * the strokes nothing is masked: no carve, no duck. A bass 20 dB louder
+ * masks the strokes too (+4 dB): a 2 dB carve, after which the 2 dB left
+ * are under the trigger: no duck. */
+static void test_kick_bass_strokes(void **state)
+{
+    (void)state;
+    int err;
+    mm_stem_features f[2];
+    f[0] = feat(-27.5);
+    f[1] = feat(-25.5);
+    f[1].sustain = 0.9;
+    int k0 = band_near(60), band[2] = {k0, k0};
+    f[0].low_peak_hz.value = band_hz[k0];
+    mm_automix_input in[2] = {{"kick", MM_ROLE_KICK, "user", &f[0]}, {"bass", MM_ROLE_BASS, "user", &f[1]}};
+    for (int loud = 0; loud < 2; loud++) {
+        mm_masking *m = mm_masking_create(2, nb, band_hz, &err);
+        double bass = loud ? 10.0 : 0.1;
+        double en[2] = {1.0, bass};
+        one_band_frames(m, 2, band, en, 5);
+        en[0] = 0.01;
+        one_band_frames(m, 2, band, en, 20);
+        mm_masking_result all, strokes;
+        mm_masking_pair(m, 1, 0, 0, 0, 30, 250, NULL, &all);
+        mm_masking_pair_peaks(m, 1, 0, 0, 0, 30, 250, NULL, &strokes);
+        printf("# bass %.1f: over all frames M %.2f dB, MCF %.2f; at the kick's strokes M %.2f dB, MCF %.2f\n", bass,
+               all.m_db, all.mcf, strokes.m_db, strokes.mcf);
+        mm_automix_plan *p;
+        decide(in, 2, m, &p, NULL);
+        if (!loud) {
+            assert_true(all.m_db > 3.0 && all.mcf > 0.35); /* the former trigger would carve */
+            assert_near(strokes.m_db, 0.0, 1e-9);
+            assert_int_equal(p->stem[1].eq_count, 0);
+            assert_false(p->stem[1].duck.enabled);
+        } else {
+            double msr = 10.0 * log10(10.0 * pow(10.0, -0.6) / 1.0);
+            assert_near(strokes.m_db, msr, 1e-4);
+            assert_int_equal(p->stem[1].eq_count, 1);
+            assert_near(p->stem[1].eq[0].gain_db, -msr / 2, 1e-3);
+            printf("# %s\n", p->stem[1].eq[0].reason);
+            assert_false(p->stem[1].duck.enabled);
+        }
+        mm_automix_plan_destroy(p);
+        mm_masking_destroy(m);
+    }
+}
+
+/* What a duck takes from the bass, from where the bass plays against the
+ * kick's level: the kick strikes (at its loudest) in half the frames and is
+ * silent in the other half; the bass holds the same energy throughout, 14 dB
+ * over the threshold of the kick's band (no carve: use_carve off). The duck
+ * reduces the bass by (1 - 1/10)(L - T) where the kick plays at its top
+ * bin's level L = top - 0.5 dB, not at all elsewhere: the gain makes up
+ * -10 log10(0.5 * 10^(-gr/10) + 0.5). */
+static void test_duck_loudness(void **state)
+{
+    (void)state;
+    int err;
+    mm_stem_features f[2];
+    f[0] = feat(-27.5);
+    f[1] = feat(-25.5); /* at its target: the gain is the make-up alone */
+    f[1].sustain = 0.9;
+    int k0 = band_near(60), band[2] = {k0, k0};
+    mm_masking *m = mm_masking_create(2, nb, band_hz, &err);
+    double en[2] = {1.0, 100.0};
+    one_band_frames(m, 2, band, en, 10);
+    int absent[2] = {1, 0};
+    frames_of(m, 2, band, en, absent, 10);
+    mm_automix_input in[2] = {{"kick", MM_ROLE_KICK, "user", &f[0]}, {"bass", MM_ROLE_BASS, "user", &f[1]}};
+    mm_automix_config cfg = mm_automix_config_default();
+    cfg.use_carve = 0;
+    mm_automix_plan *p;
+    decide(in, 2, m, &p, &cfg);
+    const mm_automix_duck *d = &p->stem[1].duck;
+    assert_true(d->enabled);
+    double gr = (1.0 - 1.0 / d->ratio) * (f[0].peak10_top_dbfs - 0.5 - d->threshold_db);
+    double want = -10.0 * log10(0.5 * pow(10.0, -gr / 10.0) + 0.5);
+    printf("# duck %.1f dB, %.2f dB at the strokes: the bass makes up %.3f dB (closed form %.3f)\n", d->depth_db, gr,
+           p->stem[1].gain_db, want);
+    assert_near(p->stem[1].gain_db, want, 1e-6);
+    assert_near(p->stem[1].predicted_lufs, f[1].active_lufs.value, 1e-9);
     mm_automix_plan_destroy(p);
     mm_masking_destroy(m);
 }
@@ -488,7 +707,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gain_rule),        cmocka_unit_test(test_pan_rule),
         cmocka_unit_test(test_highpass_rule),    cmocka_unit_test(test_masking_metric),
-        cmocka_unit_test(test_kick_bass_rules),  cmocka_unit_test(test_masking_cut_rule),
+        cmocka_unit_test(test_masking_peaks),    cmocka_unit_test(test_energy_by_level),
+        cmocka_unit_test(test_kick_bass_rules),  cmocka_unit_test(test_kick_bass_strokes),
+        cmocka_unit_test(test_duck_loudness),    cmocka_unit_test(test_masking_cut_rule),
         cmocka_unit_test(test_compression_rule), cmocka_unit_test(test_roles),
         cmocka_unit_test(test_validate),
     };

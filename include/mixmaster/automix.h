@@ -36,10 +36,16 @@
  *  - masking cuts on the masker only (for a pair A -> B where B's role is at
  *    least as loud as A's): up to `max_cuts` peaking cuts per stem, Q
  *    `cut_q`, depth min(band MSR, max_cut_db), where M and MCF are high.
- *  - kick/bass (30-250 Hz): if MCF > mask_mcf and M > mask_m_db, cut the bass
- *    at the kick fundamental by min(carve_max_db, M/2), Q 2; if masking is
- *    still predicted and the bass sustains, duck it from the kick by 3-6 dB
- *    (5 ms attack, 110 ms release).
+ *  - kick/bass, judged at the kick's strokes (the frames within 6 dB of its
+ *    loudest, mm_masking_pair_peaks), 30-250 Hz: if MCF > mask_mcf and
+ *    M > mask_m_db, cut the bass at the kick fundamental by
+ *    min(carve_max_db, M/2), Q 2; if that masking is still predicted after
+ *    the cut and the gain that makes it up, and the bass sustains, duck it
+ *    from the kick by duck_max_db (5 ms attack, 110 ms release). The kick's
+ *    decay, which the bass masks too, is left out: no cut or duck clears it,
+ *    so judging it made a second run on automix's own output cut and duck
+ *    again. The gain makes up what the duck takes, from where the bass
+ *    plays against the kick's level (mm_masking_energy_by_level).
  *  - compression only when the stem's level spread (or crest, for drums) is
  *    outside its role's norm: ratio vocals 4, bass 5, drums 6, other 4,
  *    threshold from the 90th percentile of the 10 ms peak level for 3.5 dB of
@@ -74,7 +80,10 @@ typedef struct mm_automix_config {
     double max_cut_db;         /**< depth cap of a masking cut (default 6 dB) */
     double cut_q;              /**< Q of the cuts (default 2) */
     double carve_max_db;       /**< bass-under-kick cut cap (default 3 dB) */
-    double duck_min_db, duck_max_db; /**< sidechain ducking depth range (3, 6 dB) */
+    double duck_min_db, duck_max_db; /**< sidechain ducking depth range (3, 6 dB); the
+                                          kick/bass rule ducks by duck_max_db, the depth
+                                          that clears its trigger (duck_min_db is not
+                                          used by the rules) */
     double duck_attack_ms, duck_release_ms; /**< 5 ms, 110 ms */
     int use_pan, use_highpass, use_cuts, use_carve, use_duck, use_compression; /**< all 1 */
 } mm_automix_config;

@@ -34,9 +34,14 @@
  * cell's MSR is clipped to 0..20 dB before averaging: M is the mean clipped
  * MSR, MCF the fraction of counted cells with MSR > 0.
  * The analysis keeps, per pair and band, a histogram of the unclipped MSR
- * (0.5 dB bins), so M and MCF can be read back for any pair of gains applied
- * to A and B afterwards: that is how automix predicts the masking of its own
- * balance from one analysis pass.
+ * (1 dB bins, each keeping the sum of its values), so M and MCF can be read
+ * back for any pair of gains applied to A and B afterwards: that is how
+ * automix predicts the masking of its own balance from one analysis pass.
+ * A second histogram holds only the cells of the frames where B is at its
+ * peaks (within 6 dB of its loudest frame so far): for a kick, its strokes
+ * rather than its decay (mm_masking_pair_peaks). And per pair it keeps B's
+ * energy by A's frame level (mm_masking_energy_by_level), which tells what
+ * a duck of B keyed by A takes from B's loudness.
  */
 #ifndef MIXMASTER_STEMS_H
 #define MIXMASTER_STEMS_H
@@ -214,6 +219,22 @@ typedef struct mm_masking_result {
  *  A's level (an EQ on the masker) on top of gain_a_db. */
 int mm_masking_pair(const mm_masking *m, int a, int b, double gain_a_db, double gain_b_db,
                     double lo_hz, double hi_hz, const double *band_shift_db, mm_masking_result *out);
+
+/** The same over B's peaks only: the frames where B lies within 6 dB of its
+ *  loudest frame so far (a kick's strokes, not its decay). This is where a
+ *  cut or a duck on A can help B, and where they show: automix judges
+ *  kick/bass masking by it. Same arguments as mm_masking_pair. */
+int mm_masking_pair_peaks(const mm_masking *m, int a, int b, double gain_a_db, double gain_b_db,
+                          double lo_hz, double hi_hz, const double *band_shift_db, mm_masking_result *out);
+
+/** How b's energy falls over a's level: share[k] (k = 0..bins-2) is the
+ *  share of b's energy (summed over its bands, every frame) in the frames
+ *  where a's level (its strongest band, in 1 dB bins) lies k bins below
+ *  the bin of a's loudest frame, i.e. k-1..k+1 dB below it; share[bins-1]
+ *  holds the rest (a lower, silent or left out). The shares sum to 1, or
+ *  are all 0 when b is silent. What a duck of b keyed by a takes from b's
+ *  loudness follows from it. bins >= 2. */
+int mm_masking_energy_by_level(const mm_masking *m, int a, int b, double *share, int bins);
 
 /** Per band: the mean clipped MSR of a on b (dB) and the counted cells. */
 int mm_masking_pair_bands(const mm_masking *m, int a, int b, double gain_a_db, double gain_b_db,
