@@ -1,7 +1,10 @@
 /*
  * mm-bench: run a command several times and print its best wall time, the
  * real-time factor for a given length of audio, and its peak resident
- * memory (from wait4's rusage, so no external tool is needed).
+ * memory (from wait4's rusage, so no external tool is needed). Each run
+ * starts after sync(): the commands make their outputs durable (fsync before
+ * the rename), and without it a run would also wait for what earlier
+ * commands (the material's generation, a release's FLACs) left to write.
  *
  *   mm-bench LABEL AUDIO_SECONDS RUNS -- COMMAND [ARGS...]
  */
@@ -36,6 +39,7 @@ int main(int argc, char **argv)
     double best = 1e30;
     long rss_kb = 0;
     for (int r = 0; r < runs; r++) {
+        sync();
         double t0 = now();
         pid_t pid = fork();
         if (pid < 0) {
