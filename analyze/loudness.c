@@ -317,6 +317,31 @@ static void kweight_one(const mm_biquad_coeffs *pre, const mm_biquad_coeffs *rlb
 #if defined(__GNUC__) || defined(__clang__)
 typedef double kw_v2 __attribute__((vector_size(16)));
 #define KW_SPLAT(v) ((kw_v2){(v), (v)})
+
+/* Both stages' coefficients, each in both lanes. */
+typedef struct kw_pair {
+    kw_v2 pb0, pb1, pb2, pa1, pa2, rb0, rb1, rb2, ra1, ra2;
+} kw_pair;
+
+static inline kw_pair kw_pair_coefs(const mm_biquad_coeffs *pre, const mm_biquad_coeffs *rlb)
+{
+    kw_pair k = {KW_SPLAT(pre->b0), KW_SPLAT(pre->b1), KW_SPLAT(pre->b2), KW_SPLAT(pre->a1), KW_SPLAT(pre->a2),
+                 KW_SPLAT(rlb->b0), KW_SPLAT(rlb->b1), KW_SPLAT(rlb->b2), KW_SPLAT(rlb->a1), KW_SPLAT(rlb->a2)};
+    return k;
+}
+
+/* One frame through both stages: IN x, IN/OUT z = {p1, p2, r1, r2}; the
+ * K-weighted frame is returned. */
+static inline kw_v2 kw_pair_step(const kw_pair *k, kw_v2 x, kw_v2 z[4])
+{
+    const kw_v2 u = k->pb0 * x + z[0];
+    z[0] = (k->pb1 * x + z[1]) - k->pa1 * u;
+    z[1] = k->pb2 * x - k->pa2 * u;
+    const kw_v2 y = k->rb0 * u + z[2];
+    z[2] = (k->rb1 * u + z[3]) - k->ra1 * y;
+    z[3] = k->rb2 * u - k->ra2 * y;
+    return y;
+}
 #endif
 
 static void kweight_pair(const mm_biquad_coeffs *pre, const mm_biquad_coeffs *rlb, kstate *sl,
@@ -324,27 +349,18 @@ static void kweight_pair(const mm_biquad_coeffs *pre, const mm_biquad_coeffs *rl
                          size_t n, double e[3])
 {
 #if defined(__GNUC__) || defined(__clang__)
-    const kw_v2 pb0 = KW_SPLAT(pre->b0), pb1 = KW_SPLAT(pre->b1), pb2 = KW_SPLAT(pre->b2);
-    const kw_v2 pa1 = KW_SPLAT(pre->a1), pa2 = KW_SPLAT(pre->a2);
-    const kw_v2 rb0 = KW_SPLAT(rlb->b0), rb1 = KW_SPLAT(rlb->b1), rb2 = KW_SPLAT(rlb->b2);
-    const kw_v2 ra1 = KW_SPLAT(rlb->a1), ra2 = KW_SPLAT(rlb->a2);
-    kw_v2 p1 = {sl->z[0][0], sr->z[0][0]}, p2 = {sl->z[0][1], sr->z[0][1]};
-    kw_v2 r1 = {sl->z[1][0], sr->z[1][0]}, r2 = {sl->z[1][1], sr->z[1][1]};
+    const kw_pair k = kw_pair_coefs(pre, rlb);
+    kw_v2 z[4] = {{sl->z[0][0], sr->z[0][0]}, {sl->z[0][1], sr->z[0][1]}, {sl->z[1][0], sr->z[1][0]},
+                  {sl->z[1][1], sr->z[1][1]}};
     kw_v2 esq = {e[0], e[1]};
     double elr = e[2];
     for (size_t i = 0; i < n; i++) {
-        const kw_v2 x = {l[i], r[i]};
-        const kw_v2 u = pb0 * x + p1;
-        p1 = (pb1 * x + p2) - pa1 * u;
-        p2 = pb2 * x - pa2 * u;
-        const kw_v2 y = rb0 * u + r1;
-        r1 = (rb1 * u + r2) - ra1 * y;
-        r2 = rb2 * u - ra2 * y;
+        const kw_v2 y = kw_pair_step(&k, (kw_v2){l[i], r[i]}, z);
         esq += y * y;
         elr += y[0] * y[1];
     }
-    double lp1 = p1[0], lp2 = p2[0], lr1 = r1[0], lr2 = r2[0];
-    double rp1 = p1[1], rp2 = p2[1], rr1 = r1[1], rr2 = r2[1];
+    double lp1 = z[0][0], lp2 = z[1][0], lr1 = z[2][0], lr2 = z[3][0];
+    double rp1 = z[0][1], rp2 = z[1][1], rr1 = z[2][1], rr2 = z[3][1];
     double ell = esq[0], err = esq[1];
 #else
     const double pb0 = pre->b0, pb1 = pre->b1, pb2 = pre->b2, pa1 = pre->a1, pa2 = pre->a2;
@@ -386,23 +402,14 @@ void mm__kweight_pair_filter(const mm_biquad_coeffs *pre, const mm_biquad_coeffs
                              const float *l, const float *r, float *yl, float *yr, size_t n)
 {
 #if defined(__GNUC__) || defined(__clang__)
-    const kw_v2 pb0 = KW_SPLAT(pre->b0), pb1 = KW_SPLAT(pre->b1), pb2 = KW_SPLAT(pre->b2);
-    const kw_v2 pa1 = KW_SPLAT(pre->a1), pa2 = KW_SPLAT(pre->a2);
-    const kw_v2 rb0 = KW_SPLAT(rlb->b0), rb1 = KW_SPLAT(rlb->b1), rb2 = KW_SPLAT(rlb->b2);
-    const kw_v2 ra1 = KW_SPLAT(rlb->a1), ra2 = KW_SPLAT(rlb->a2);
-    kw_v2 p1 = {z[0], z[1]}, p2 = {z[2], z[3]}, r1 = {z[4], z[5]}, r2 = {z[6], z[7]};
+    const kw_pair k = kw_pair_coefs(pre, rlb);
+    kw_v2 s[4] = {{z[0], z[1]}, {z[2], z[3]}, {z[4], z[5]}, {z[6], z[7]}};
     for (size_t i = 0; i < n; i++) {
-        const kw_v2 x = {l[i], r[i]};
-        const kw_v2 u = pb0 * x + p1;
-        p1 = (pb1 * x + p2) - pa1 * u;
-        p2 = pb2 * x - pa2 * u;
-        const kw_v2 y = rb0 * u + r1;
-        r1 = (rb1 * u + r2) - ra1 * y;
-        r2 = rb2 * u - ra2 * y;
+        const kw_v2 y = kw_pair_step(&k, (kw_v2){l[i], r[i]}, s);
         yl[i] = (float)y[0];
         yr[i] = (float)y[1];
     }
-    const double v[8] = {p1[0], p1[1], p2[0], p2[1], r1[0], r1[1], r2[0], r2[1]};
+    const double v[8] = {s[0][0], s[0][1], s[1][0], s[1][1], s[2][0], s[2][1], s[3][0], s[3][1]};
 #else
     double v[8];
     memcpy(v, z, sizeof v);
@@ -421,7 +428,7 @@ void mm__kweight_pair_filter(const mm_biquad_coeffs *pre, const mm_biquad_coeffs
         yr[i] = (float)y[1];
     }
 #endif
-    for (int k = 0; k < 8; k++) z[k] = fabs(v[k]) < 1e-30 ? 0.0 : clean(v[k]);
+    for (int j = 0; j < 8; j++) z[j] = fabs(v[j]) < 1e-30 ? 0.0 : clean(v[j]);
 }
 
 /* Histogram bin of a loudness above the absolute gate. */

@@ -192,6 +192,23 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A stereo master measured: loudness and the rest by the analysis stage,
+ * true peak (dBTP) by the 8x oracle. */
+static mm_analysis measure(const audio *out, double *tp_dbtp)
+{
+    mm_analyze_config c = mm_analyze_config_default(out->info.samplerate, 2);
+    int st;
+    mm_analyzer *a = mm_analyzer_create(&c, &st);
+    assert_non_null(a);
+    mm_analyzer_process(a, (const float *const *)out->ch, (size_t)out->info.frames);
+    mm_analysis r;
+    mm_analyzer_finish(a, &r);
+    mm_analyzer_destroy(a);
+    *tp_dbtp = 20.0 * log10(fmax(tpo_peak(out->ch[0], (size_t)out->info.frames),
+                                 tpo_peak(out->ch[1], (size_t)out->info.frames)));
+    return r;
+}
+
 static void test_preset_master(void **state)
 {
     (void)state;
@@ -208,14 +225,8 @@ static void test_preset_master(void **state)
     assert_int_equal(out.info.channels, 2);
     assert_int_equal(out.info.format, SF_FORMAT_WAV | SF_FORMAT_PCM_24);
     /* loudness by the analysis stage, true peak by the oracle */
-    mm_analyze_config c = mm_analyze_config_default(out.info.samplerate, 2);
-    int st;
-    mm_analyzer *a = mm_analyzer_create(&c, &st);
-    mm_analyzer_process(a, (const float *const *)out.ch, (size_t)out.info.frames);
-    mm_analysis r;
-    mm_analyzer_finish(a, &r);
-    mm_analyzer_destroy(a);
-    double tp = 20.0 * log10(fmax(tpo_peak(out.ch[0], (size_t)out.info.frames), tpo_peak(out.ch[1], (size_t)out.info.frames)));
+    double tp;
+    mm_analysis r = measure(&out, &tp);
     printf("# spotify master: %.2f LUFS, %.3f dBTP (oracle), clip runs %llu\n", r.integrated_lufs.value, tp,
            (unsigned long long)r.clip_runs);
     assert_near(r.integrated_lufs.value, -14.0, 0.5);
@@ -360,15 +371,8 @@ static void test_long_mix(void **state)
         audio out;
         assert_int_equal(load("long_out.wav", &out), 0);
         assert_int_equal(out.info.frames, (sf_count_t)(n * reps));
-        mm_analyze_config c = mm_analyze_config_default(out.info.samplerate, 2);
-        int st;
-        mm_analyzer *a = mm_analyzer_create(&c, &st);
-        mm_analyzer_process(a, (const float *const *)out.ch, (size_t)out.info.frames);
-        mm_analysis r;
-        mm_analyzer_finish(a, &r);
-        mm_analyzer_destroy(a);
-        double tp = 20.0 * log10(fmax(tpo_peak(out.ch[0], (size_t)out.info.frames),
-                                      tpo_peak(out.ch[1], (size_t)out.info.frames)));
+        double tp;
+        mm_analysis r = measure(&out, &tp);
         printf("# %s (64 s, sampled probe): %.2f LUFS, %.3f dBTP (oracle)\n", names[f], r.integrated_lufs.value, tp);
         assert_near(r.integrated_lufs.value, -14.0, 0.5);
         assert_true(tp <= -2.0);
