@@ -363,7 +363,11 @@ void cli_audio_file_info(const cli_audio *a, const char *path, mm_file_info *out
     out->lossy = a->lossy;
 }
 
-int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, char *err, size_t errlen)
+/* Read up to `limit` frames from the current position through fn in planar
+ * blocks; *got counts them. Returns 0 at the limit or the end of the data,
+ * -1 with a reason in err. */
+static int stream_frames(cli_audio *a, uint64_t limit, size_t block, cli_block_fn fn, void *ctx, uint64_t *got,
+                         char *err, size_t errlen)
 {
     int ch = a->info.channels, st = MM_OK, rc = -1;
     /* block * channels * sizeof(float), checked: channels <= 64 after
@@ -372,13 +376,14 @@ int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, cha
                        ? malloc(block * (size_t)ch * sizeof(float))
                        : NULL;
     float **planar = mm_planar_alloc(ch, block, &st);
-    uint64_t frames_read = 0;
+    *got = 0;
     if (!inter || !planar) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    for (;;) {
-        sf_count_t n = cli_audio_readf(a, inter, (sf_count_t)block);
+    while (*got < limit) {
+        size_t want = limit - *got < (uint64_t)block ? (size_t)(limit - *got) : block;
+        sf_count_t n = cli_audio_readf(a, inter, (sf_count_t)want);
         if (n <= 0) {
             int e = sf_error(a->sf);
             if (n < 0 || e != SF_ERR_NO_ERROR) {
@@ -387,7 +392,7 @@ int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, cha
             }
             break;
         }
-        frames_read += (uint64_t)n;
+        *got += (uint64_t)n;
         mm_deinterleave(planar, inter, ch, (size_t)n);
         st = fn(ctx, (const float *const *)planar, (size_t)n);
         if (st != MM_OK) {
@@ -395,6 +400,17 @@ int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, cha
             goto done;
         }
     }
+    rc = 0;
+done:
+    free(inter);
+    mm_planar_free(planar);
+    return rc;
+}
+
+int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, char *err, size_t errlen)
+{
+    uint64_t frames_read;
+    if (stream_frames(a, UINT64_MAX, block, fn, ctx, &frames_read, err, errlen) != 0) return -1;
     /* A PCM file's header gives its exact length: ending early means the
      * file shrank while it was read, or a read failed without a word from
      * libsndfile (a virtual reader returning an error, a vanished disk).
@@ -404,11 +420,24 @@ int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, cha
         snprintf(err, errlen, "read error: the file ended after %llu of the %llu frames its header declares (changed or "
                  "truncated while being read?)",
                  (unsigned long long)frames_read, (unsigned long long)a->info.frames);
-        goto done;
+        return -1;
     }
-    rc = 0;
-done:
-    free(inter);
-    mm_planar_free(planar);
-    return rc;
+    return 0;
+}
+
+int cli_audio_stream_part(cli_audio *a, uint64_t start, uint64_t frames, size_t block, cli_block_fn fn, void *ctx,
+                          char *err, size_t errlen)
+{
+    if (sf_seek(a->sf, (sf_count_t)start, SEEK_SET) < 0) {
+        snprintf(err, errlen, "cannot seek: %s", sf_strerror(a->sf));
+        return -1;
+    }
+    uint64_t got;
+    if (stream_frames(a, frames, block, fn, ctx, &got, err, errlen) != 0) return -1;
+    if (got < frames) {
+        snprintf(err, errlen, "read error: the file ended at frame %llu, before the %llu its header declares",
+                 (unsigned long long)(start + got), (unsigned long long)a->info.frames);
+        return -1;
+    }
+    return 0;
 }

@@ -56,6 +56,10 @@ void cli_audio_file_info(const cli_audio *a, const char *path, mm_file_info *out
  * read, or a read failed) is an error. Returns 0 or -1 with a reason in err. */
 typedef int (*cli_block_fn)(void *ctx, const float *const planar[], size_t frames);
 int cli_audio_stream(cli_audio *a, size_t block, cli_block_fn fn, void *ctx, char *err, size_t errlen);
+/* The same for frames [start, start + frames) of a seekable file; ending
+ * before the last of them is an error. */
+int cli_audio_stream_part(cli_audio *a, uint64_t start, uint64_t frames, size_t block, cli_block_fn fn, void *ctx,
+                          char *err, size_t errlen);
 
 /* Write `len` bytes to `path` atomically (temporary file PATH.tmp.XXXXXX in
  * the same folder, then rename), or to standard output when path is "-" or

@@ -263,29 +263,6 @@ static int feed_zeros(cli_block_fn fn, void *ctx, size_t frames, float **zero)
 #define PROBE_WARM_S 0.5
 #define PROBE_SAMPLED_MIN_S 60.0
 
-/* Feed frames [start, start + count) of the open file to the probe. */
-static int probe_read(cli_audio *in, mm_master_chain *chain, uint64_t start, uint64_t count, float *inter,
-                      float **planar, char *err, size_t errlen)
-{
-    const int nch = in->info.channels;
-    if (sf_seek(in->sf, (sf_count_t)start, SEEK_SET) < 0) {
-        snprintf(err, errlen, "cannot seek: %s", sf_strerror(in->sf));
-        return -1;
-    }
-    while (count) {
-        sf_count_t want = count < BLOCK ? (sf_count_t)count : BLOCK;
-        sf_count_t n = sf_readf_float(in->sf, inter, want);
-        if (n <= 0) {
-            snprintf(err, errlen, "read error: %s", sf_strerror(in->sf));
-            return -1;
-        }
-        mm_deinterleave(planar, inter, nch, (size_t)n);
-        mm_master_chain_probe(chain, (const float *const *)planar, (size_t)n);
-        count -= (uint64_t)n;
-    }
-    return 0;
-}
-
 static int probe_sampled(cli_audio *in, mm_master_chain *chain, size_t latency, char *err, size_t errlen)
 {
     const double fs = in->info.samplerate;
@@ -293,20 +270,11 @@ static int probe_sampled(cli_audio *in, mm_master_chain *chain, size_t latency, 
     const uint64_t seg = (uint64_t)(PROBE_SEG_S * fs);
     uint64_t warm = (uint64_t)(PROBE_WARM_S * fs);
     if (warm < 2 * (uint64_t)latency) warm = 2 * (uint64_t)latency; /* the FIR's whole span, twice */
-    int st = MM_OK, rc = 0;
-    float *inter = malloc((size_t)BLOCK * (size_t)in->info.channels * sizeof(float));
-    float **planar = mm_planar_alloc(in->info.channels, BLOCK, &st);
-    if (!inter || !planar) {
-        snprintf(err, errlen, "out of memory");
-        rc = -1;
-    }
-    for (uint64_t t = 0; rc == 0 && t + warm + seg <= frames; t += period) {
+    for (uint64_t t = 0; t + warm + seg <= frames; t += period) {
         mm_master_chain_probe_segment(chain, (size_t)warm);
-        rc = probe_read(in, chain, t, warm + seg, inter, planar, err, errlen);
+        if (cli_audio_stream_part(in, t, warm + seg, BLOCK, feed_probe, chain, err, errlen) != 0) return -1;
     }
-    free(inter);
-    mm_planar_free(planar);
-    return rc;
+    return 0;
 }
 
 /* The probe pass: sampled (above) when input_lufs (the mix's integrated
