@@ -440,10 +440,8 @@ int mm_master_chain_probe(mm_master_chain *ch, const float *const in[], size_t f
 int mm_master_chain_probe_segment(mm_master_chain *ch, size_t warmup_frames)
 {
     if (!ch) return MM_ERR_INVALID_ARG;
-    if (!ch->segments) {
-        mm_biquad_cascade_reset(ch->kw_in);
-        memset(ch->kz_in, 0, sizeof ch->kz_in);
-    }
+    /* the input's filter state is clear: reset cleared it, and nothing
+     * runs it before the first segment */
     ch->segments++;
     /* blocks, cells and the limiter model start again; histograms stay */
     for (int k = 0; k < PROBE_CANDIDATES; k++) {
