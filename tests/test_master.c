@@ -84,6 +84,15 @@ static mm_analysis analyse(const audio *a, int dual_mono)
     return r;
 }
 
+/* `in` followed by `lat` frames of silence: what the chain needs to
+ * deliver its last input frame. */
+static audio pad_latency(const audio *in, size_t lat)
+{
+    audio a = audio_new(in->frames + lat, in->nch, in->fs);
+    for (int c = 0; c < in->nch; c++) memcpy(a.ch[c], in->ch[c], in->frames * sizeof(float));
+    return a;
+}
+
 /* Master in memory the way the command line does: probe, render, measure,
  * correct the gain if the loudness misses by more than 0.2 LU. */
 static audio master(const audio *in, const mm_master_plan *plan, int *passes, double *probe_gain)
@@ -92,8 +101,7 @@ static audio master(const audio *in, const mm_master_plan *plan, int *passes, do
     mm_master_chain *ch = mm_master_chain_create(plan, in->fs, in->nch, &st);
     assert_non_null(ch);
     size_t lat = mm_master_chain_latency(ch);
-    audio padded = audio_new(in->frames + lat, in->nch, in->fs);
-    for (int c = 0; c < in->nch; c++) memcpy(padded.ch[c], in->ch[c], in->frames * sizeof(float));
+    audio padded = pad_latency(in, lat);
     mm_master_chain_probe(ch, (const float *const *)padded.ch, padded.frames);
     double gain, slope;
     mm_master_chain_probe_gain(ch, &gain, &slope);
@@ -377,8 +385,7 @@ static void test_probe(void **state)
     int st;
     mm_master_chain *ch = mm_master_chain_create(&plan, g_mix.fs, 2, &st);
     size_t lat = mm_master_chain_latency(ch);
-    audio pad = audio_new(g_mix.frames + lat, 2, g_mix.fs);
-    for (int c = 0; c < 2; c++) memcpy(pad.ch[c], g_mix.ch[c], g_mix.frames * sizeof(float));
+    audio pad = pad_latency(&g_mix, lat);
     mm_master_chain_probe(ch, (const float *const *)pad.ch, pad.frames);
     double gain, slope;
     assert_int_equal(mm_master_chain_probe_gain(ch, &gain, &slope), MM_OK);
@@ -439,8 +446,7 @@ static void test_probe_sampled(void **state)
     mm_master_chain *ch = mm_master_chain_create(&plan, a.fs, 2, &st);
     assert_non_null(ch);
     size_t lat = mm_master_chain_latency(ch);
-    audio pad = audio_new(a.frames + lat, 2, a.fs);
-    for (int c = 0; c < 2; c++) memcpy(pad.ch[c], a.ch[c], a.frames * sizeof(float));
+    audio pad = pad_latency(&a, lat);
     mm_master_chain_probe(ch, (const float *const *)pad.ch, pad.frames);
     double full, slope;
     assert_int_equal(mm_master_chain_probe_gain(ch, &full, &slope), MM_OK);
@@ -483,8 +489,7 @@ static void test_compressor_path(void **state)
     int st;
     mm_master_chain *ch = mm_master_chain_create(&plan, g_mix.fs, 2, &st);
     size_t lat = mm_master_chain_latency(ch);
-    audio pad = audio_new(g_mix.frames + lat, 2, g_mix.fs), out = audio_new(g_mix.frames + lat, 2, g_mix.fs);
-    for (int c = 0; c < 2; c++) memcpy(pad.ch[c], g_mix.ch[c], g_mix.frames * sizeof(float));
+    audio pad = pad_latency(&g_mix, lat), out = audio_new(pad.frames, 2, g_mix.fs);
     mm_master_chain_process(ch, out.ch, (const float *const *)pad.ch, pad.frames);
     double red = mm_master_chain_compressor_max_db(ch);
     mm_master_chain_destroy(ch);
