@@ -80,7 +80,7 @@ struct mm_master_chain {
     float **ms;       /* [2][CHAIN_CHUNK] mid, side */
     /* probe */
     mm_truepeak *tp;
-    mm_biquad_cascade *kw;
+    mm_biquad_cascade *kw; /* K-weighting of a mono probe, else NULL */
     float **fpeak;    /* [nch][CHAIN_CHUNK] */
     probe_cand *cand; /* [PROBE_CANDIDATES] */
     double cth;       /* linear detection ceiling (limiter's) */
@@ -94,7 +94,7 @@ struct mm_master_chain {
     int ring_end[PROBE_MAX_LOOKAHEAD_CELLS + 1];
     size_t cells;     /* cells completed */
     /* sampled probe */
-    mm_biquad_cascade *kw_in; /* K-weighting of the input */
+    mm_biquad_cascade *kw_in; /* K-weighting of a mono input, else NULL */
     mm_biquad_coeffs kpre, krlb; /* the K-weighting, for stereo pairs */
     double kz[8], kz_in[8];      /* pair states: the probe's, the input's */
     probe_cand in_cand;       /* the input's blocks (gain 1, no limiter) */
@@ -188,18 +188,17 @@ mm_master_chain *mm_master_chain_create(const mm_master_plan *plan, double sampl
     tc.oversample = 4;
     ch->tp = mm_truepeak_create(&tc, &e);
     if (!ch->tp) goto fail;
-    ch->kw = mm_biquad_cascade_create(channels, 2, &e);
-    if (!ch->kw) goto fail;
-    mm_biquad_coeffs pre, rlb;
-    mm__kweighting_design(sample_rate, &pre, &rlb);
-    ch->kpre = pre;
-    ch->krlb = rlb;
-    mm_biquad_cascade_set(ch->kw, 0, &pre);
-    mm_biquad_cascade_set(ch->kw, 1, &rlb);
-    ch->kw_in = mm_biquad_cascade_create(channels, 2, &e);
-    if (!ch->kw_in) goto fail;
-    mm_biquad_cascade_set(ch->kw_in, 0, &pre);
-    mm_biquad_cascade_set(ch->kw_in, 1, &rlb);
+    mm__kweighting_design(sample_rate, &ch->kpre, &ch->krlb);
+    if (channels == 1) {
+        /* stereo goes through the meter's two-lane filter (kz, kz_in) */
+        ch->kw = mm_biquad_cascade_create(1, 2, &e);
+        ch->kw_in = ch->kw ? mm_biquad_cascade_create(1, 2, &e) : NULL;
+        if (!ch->kw_in) goto fail;
+        for (int k = 0; k < 2; k++) {
+            mm_biquad_cascade_set(ch->kw, k, k ? &ch->krlb : &ch->kpre);
+            mm_biquad_cascade_set(ch->kw_in, k, k ? &ch->krlb : &ch->kpre);
+        }
+    }
     ch->input_lufs = NAN;
     e = MM_ERR_NOMEM;
     ch->cand = calloc(PROBE_CANDIDATES, sizeof *ch->cand);
